@@ -1,0 +1,200 @@
+import * as core from '@actions/core'
+import { Runtime } from '@aws-sdk/client-lambda'
+
+/** Everything the publish phase needs from the workflow, validated. */
+export interface PublishInputs {
+  layerName: string
+  /** In the order the user wrote them; the first one feeds the single-value outputs. */
+  regions: string[]
+  /** Undefined means "derive from the built layer" (see layer-metadata.ts). */
+  description: string | undefined
+  licenseInfo: string
+  compatibleRuntimes: string[]
+  /** `*`, 12-digit account ids and `o-…` organization ids, without duplicates. */
+  shareWith: string[]
+  skipUnchanged: boolean
+  /** 0 keeps every version. */
+  keepVersions: number
+  /** May contain `{region}`; undefined means zips over the direct-upload limit fail. */
+  s3Bucket: string | undefined
+  dryRun: boolean
+}
+
+/** Reads one input by its action.yml name; '' when absent. */
+export type InputReader = (name: string) => string
+
+const LAYER_NAME = /^[A-Za-z0-9_-]{1,140}$/
+// us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1 ...
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/
+const ACCOUNT_ID = /^\d{12}$/
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+const KNOWN_RUNTIMES = new Set<string>(Object.values(Runtime))
+
+/**
+ * Reads and validates the publish inputs before any build work, so a typo fails in
+ * seconds rather than after a compile. Returns undefined when neither `publish` nor
+ * `dry-run` asks for the publish phase; `dry-run` alone previews publishing.
+ */
+export function readPublishInputs(): PublishInputs | undefined {
+  return parsePublishInputs((name) => core.getInput(name), process.env)
+}
+
+export function parsePublishInputs(
+  input: InputReader,
+  env: NodeJS.ProcessEnv,
+): PublishInputs | undefined {
+  const publish = parseBoolean(input, 'publish', false)
+  const dryRun = parseBoolean(input, 'dry-run', false)
+  const skipUnchanged = parseBoolean(input, 'skip-unchanged', true)
+  if (!publish && !dryRun) return undefined
+
+  const regions = parseRegions(input('regions'), env)
+  return {
+    layerName: parseLayerName(input('layer-name')),
+    regions,
+    description: parseDescription(input('description')),
+    licenseInfo: parseLicenseInfo(input('license-info')),
+    compatibleRuntimes: parseRuntimes(input('compatible-runtimes')),
+    shareWith: parseShareWith(input('share-with')),
+    skipUnchanged,
+    keepVersions: parseKeepVersions(input('keep-versions')),
+    s3Bucket: parseS3Bucket(input('s3-bucket'), regions),
+    dryRun,
+  }
+}
+
+/** Comma, whitespace or newline separated, as YAML block scalars and one-liners both read well. */
+export function splitList(value: string): string[] {
+  return [...new Set(value.split(/[\s,]+/).filter((item) => item !== ''))]
+}
+
+function invalid(name: string, expected: string, got: string): Error {
+  return new Error(`Input '${name}' ${expected}; got ${JSON.stringify(got)}`)
+}
+
+function parseBoolean(input: InputReader, name: string, fallback: boolean): boolean {
+  const value = input(name).trim()
+  if (value === '') return fallback
+  if (['true', 'True', 'TRUE'].includes(value)) return true
+  if (['false', 'False', 'FALSE'].includes(value)) return false
+  throw invalid(name, 'must be true or false', value)
+}
+
+function parseLayerName(raw: string): string {
+  const name = raw.trim() || 'picolisp'
+  if (!LAYER_NAME.test(name)) {
+    throw invalid(
+      'layer-name',
+      'must be 1 to 140 letters, digits, hyphens or underscores (a plain layer name, not an ARN)',
+      name,
+    )
+  }
+  return name
+}
+
+function parseRegions(raw: string, env: NodeJS.ProcessEnv): string[] {
+  const fromEnv = env.AWS_REGION || env.AWS_DEFAULT_REGION || ''
+  const regions = splitList(raw.trim() === '' ? fromEnv : raw)
+  if (regions.length === 0) {
+    throw new Error(
+      "Input 'regions' is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set: " +
+        'name the regions to publish to, e.g. "us-east-1, eu-west-1"',
+    )
+  }
+  for (const region of regions) {
+    if (!REGION.test(region)) {
+      throw invalid('regions', 'must list AWS region codes such as us-east-1', region)
+    }
+  }
+  return regions
+}
+
+function parseDescription(raw: string): string | undefined {
+  const description = raw.trim()
+  if (description === '') return undefined
+  if (description.length > 256) {
+    throw invalid(
+      'description',
+      `must be at most 256 characters (it has ${description.length})`,
+      raw,
+    )
+  }
+  return description
+}
+
+function parseLicenseInfo(raw: string): string {
+  const license = raw.trim() || 'MIT'
+  if (license.length > 512) {
+    throw invalid('license-info', `must be at most 512 characters (it has ${license.length})`, raw)
+  }
+  return license
+}
+
+function parseRuntimes(raw: string): string[] {
+  const runtimes = splitList(raw.trim() === '' ? 'provided.al2023' : raw)
+  if (runtimes.length > 15) {
+    throw invalid('compatible-runtimes', 'may list at most 15 runtimes', raw)
+  }
+  for (const runtime of runtimes) {
+    if (!KNOWN_RUNTIMES.has(runtime)) {
+      throw invalid(
+        'compatible-runtimes',
+        'must list Lambda runtime identifiers such as provided.al2023',
+        runtime,
+      )
+    }
+  }
+  return runtimes
+}
+
+function parseShareWith(raw: string): string[] {
+  const principals = splitList(raw)
+  for (const principal of principals) {
+    if (principal !== '*' && !ACCOUNT_ID.test(principal) && !ORGANIZATION_ID.test(principal)) {
+      throw invalid(
+        'share-with',
+        "must list '*' (everyone), 12-digit AWS account ids or organization ids (o-…)",
+        principal,
+      )
+    }
+  }
+  return principals
+}
+
+function parseKeepVersions(raw: string): number {
+  const value = raw.trim() || '0'
+  if (!/^\d{1,6}$/.test(value)) {
+    throw invalid('keep-versions', 'must be a whole number, 0 to keep every version', raw)
+  }
+  return Number(value)
+}
+
+function parseS3Bucket(raw: string, regions: string[]): string | undefined {
+  const bucket = raw.trim()
+  if (bucket === '') return undefined
+  // Lambda reads the zip from a bucket in the layer's own region, and bucket names are global.
+  if (regions.length > 1 && !bucket.includes('{region}')) {
+    throw invalid(
+      's3-bucket',
+      'must contain {region} when publishing to several regions, because Lambda only reads ' +
+        'from a bucket in the same region (e.g. my-layers-{region})',
+      bucket,
+    )
+  }
+  for (const region of regions) {
+    const name = bucketForRegion(bucket, region)
+    if (!S3_BUCKET.test(name) || name.includes('..')) {
+      throw invalid(
+        's3-bucket',
+        'must be an S3 bucket name (3 to 63 lowercase letters, digits, dots or hyphens)',
+        name,
+      )
+    }
+  }
+  return bucket
+}
+
+export function bucketForRegion(bucket: string, region: string): string {
+  return bucket.replaceAll('{region}', region)
+}
