@@ -1,0 +1,103 @@
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import * as core from '@actions/core'
+import { buildEnvironment, cacheKey, restoreBuild, saveBuild, stagingDir } from './cache.js'
+import { checkVersion, compilePicoLisp, interpreterVersion } from './compile.js'
+import { type FetchedFile, fetchFile, sha256File, verifySha256 } from './download.js'
+import { extractSource } from './extract.js'
+import type { BuildInputs } from './inputs.js'
+import { collectBuild } from './layer.js'
+import { ensureBuildTools } from './toolchain.js'
+
+/** A compiled PicoLisp tree ready for the layer. */
+export interface CompiledPicoLisp {
+  dir: string
+  version: string
+  cacheHit: boolean
+  cacheKey: string
+}
+
+/** Kept in the compiled tree, so a cache hit knows the version without running anything. */
+const VERSION_FILE = '.picolisp-version'
+
+/** The native builder makes binaries for the machine it runs on, nothing else. */
+export function checkNativeArchitecture(inputs: BuildInputs, runnerArch: string): void {
+  if (inputs.architecture === runnerArch) return
+  throw new Error(
+    `Input 'architecture' is ${inputs.architecture}, but the native builder can only build for this ` +
+      `${runnerArch} runner. Run the job on an ${inputs.architecture} runner.`,
+  )
+}
+
+/** The expected tarball digest; without one, fetches the tarball to learn it. */
+async function sourceDigest(
+  inputs: BuildInputs,
+  workDir: string,
+): Promise<{ sha256: string; tarball?: FetchedFile }> {
+  if (inputs.sourceSha256) return { sha256: inputs.sourceSha256 }
+  const tarball = await fetchFile(inputs.sourceUrl, 'source-url', inputs.workspace, workDir)
+  const sha256 = await sha256File(tarball.path)
+  if (inputs.version === 'rolling') {
+    core.info(`The rolling release downloaded from ${inputs.sourceUrl} has sha256 ${sha256}.`)
+  } else {
+    core.warning(
+      `No sha256 is known for ${inputs.sourceUrl}. It was ${sha256}: set input 'source-sha256' to that ` +
+        'to be sure later builds use the same source.',
+    )
+  }
+  return { sha256, tarball }
+}
+
+/**
+ * Gives a compiled PicoLisp for the inputs: from the cache when it has one
+ * (no download, no tools, no compile), else downloaded, verified and built.
+ */
+export async function obtainPicoLisp(
+  inputs: BuildInputs,
+  tempDir: string,
+  workDir: string,
+): Promise<CompiledPicoLisp> {
+  const digest = await sourceDigest(inputs, workDir)
+  const key = cacheKey({
+    version: inputs.version,
+    sourceSha256: digest.sha256,
+    architecture: inputs.architecture,
+    builder: inputs.builder,
+    ...buildEnvironment(),
+  })
+  core.info(`Build cache key: ${key}`)
+  if (inputs.cache) {
+    const cached = await restoreBuild(key, tempDir, inputs.architecture)
+    if (cached) {
+      const version = (await fs.readFile(path.join(cached, VERSION_FILE), 'utf8')).trim()
+      core.info(`Cache hit: PicoLisp ${version} compiled earlier, nothing to build.`)
+      return { dir: cached, version, cacheHit: true, cacheKey: key }
+    }
+  }
+  let tarball = digest.tarball
+  if (!tarball) {
+    tarball = await fetchFile(inputs.sourceUrl, 'source-url', inputs.workspace, workDir)
+    await verifySha256(
+      tarball,
+      digest.sha256,
+      `the source tarball ${inputs.sourceUrl}`,
+      'source-sha256',
+    )
+  }
+  const llvm = await ensureBuildTools(inputs.installDependencies)
+  const sourceDir = await extractSource(tarball.path, path.join(workDir, 'source'))
+  await compilePicoLisp(sourceDir, llvm)
+  const version = await interpreterVersion(sourceDir)
+  checkVersion(inputs.version, version)
+  const dir = stagingDir(key, tempDir)
+  await fs.rm(dir, { recursive: true, force: true })
+  await collectBuild(sourceDir, dir)
+  if (!(await fs.stat(path.join(dir, 'COPYING')).catch(() => undefined))) {
+    core.warning(
+      "The source tarball has no COPYING file: the layer ships without PicoLisp's license text.",
+    )
+  }
+  await fs.writeFile(path.join(dir, VERSION_FILE), `${version}\n`)
+  if (inputs.cache) await saveBuild(key, dir, inputs.architecture)
+  return { dir, version, cacheHit: false, cacheKey: key }
+}

@@ -1,0 +1,75 @@
+import * as fs from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as core from '@actions/core'
+import { checkNativeArchitecture, obtainPicoLisp } from './build.js'
+import { resolveExtraFiles } from './extra-files.js'
+import { fetchLibraries } from './fetch-libraries.js'
+import { readBuildInputs, runnerArchitecture } from './inputs.js'
+import { assembleLayer } from './layer.js'
+import { publishLayer, readPublishInputs } from './publish/index.js'
+import { PhaseTimer, setBuildOutputs, writeBuildSummary } from './report.js'
+
+/** runtime/ ships with the action: find it beside the bundle, never in the user's workspace. */
+export function runtimeDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'runtime')
+}
+
+/** The output must be creatable before minutes of work go into it. */
+async function checkOutputWritable(output: string): Promise<void> {
+  try {
+    await fs.mkdir(path.dirname(output), { recursive: true })
+    await fs.access(path.dirname(output), fs.constants.W_OK)
+  } catch (error) {
+    throw new Error(`Input 'output': cannot write ${output}: ${(error as Error).message}`)
+  }
+  if ((await fs.stat(output).catch(() => undefined))?.isDirectory()) {
+    throw new Error(`Input 'output': ${output} is a directory; give the path of a .zip file.`)
+  }
+}
+
+/**
+ * The action: read and check every input, get a compiled PicoLisp (cache or
+ * build), fetch the bundled libraries, assemble the layer zip, report it, and
+ * publish it when asked.
+ */
+export async function run(): Promise<void> {
+  const tempDir = process.env.RUNNER_TEMP || os.tmpdir()
+  let workDir: string | undefined
+  try {
+    const inputs = readBuildInputs()
+    const publishInputs = readPublishInputs()
+    checkNativeArchitecture(inputs, runnerArchitecture())
+    const extraFiles = await resolveExtraFiles(inputs.extraFiles, inputs.workspace)
+    await checkOutputWritable(inputs.output)
+    workDir = await fs.mkdtemp(path.join(tempDir, 'picolisp-layer-'))
+    const work = workDir
+
+    const timer = new PhaseTimer()
+    const picolisp = await timer.time('PicoLisp (cache, download, compile)', () =>
+      obtainPicoLisp(inputs, tempDir, work),
+    )
+    const libraries = await timer.time('Bundled libraries', () =>
+      fetchLibraries(inputs.libraries, inputs.workspace, work),
+    )
+    const { layer, unzippedSize } = await timer.time('Layer zip', () =>
+      assembleLayer(
+        { buildDir: picolisp.dir, runtimeDir: runtimeDir(), libraries, extraFiles },
+        inputs.output,
+        picolisp.version,
+      ),
+    )
+    core.info(
+      `Layer ${layer.zipPath}: ${layer.size} bytes zipped, ${unzippedSize} unzipped, sha256 ${layer.sha256}`,
+    )
+    setBuildOutputs(layer, picolisp.cacheHit)
+    await writeBuildSummary(layer, { cacheHit: picolisp.cacheHit, unzippedSize, timer })
+
+    if (publishInputs) await publishLayer(publishInputs, layer)
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error))
+  } finally {
+    if (workDir) await fs.rm(workDir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,57 @@
+import { createWriteStream } from 'node:fs'
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { ZipArchive } from 'archiver'
+
+/** One file in the zip: its name there, where its bytes come from, and its mode. */
+export interface ZipEntry {
+  name: string
+  source: string
+  mode: 0o755 | 0o644
+}
+
+/** 1980-01-01T00:00:00Z, the earliest time a zip can hold: the default for every entry. */
+const ZIP_EPOCH = 315532800
+
+/**
+ * Entry time: SOURCE_DATE_EPOCH when set (the reproducible-builds convention),
+ * else the zip epoch. Never the files' own times, which differ per checkout.
+ */
+export function entryDate(sourceDateEpoch = process.env.SOURCE_DATE_EPOCH): Date {
+  if (sourceDateEpoch === undefined || sourceDateEpoch === '') return new Date(ZIP_EPOCH * 1000)
+  const seconds = Number(sourceDateEpoch)
+  if (!Number.isInteger(seconds) || seconds < 0) {
+    throw new Error(`SOURCE_DATE_EPOCH must be whole seconds since 1970, got '${sourceDateEpoch}'.`)
+  }
+  return new Date(Math.max(seconds, ZIP_EPOCH) * 1000)
+}
+
+/**
+ * Writes a byte-for-byte reproducible zip: entries sorted by name, one fixed
+ * time, explicit modes. It is written beside `output` and renamed into place,
+ * so a failure never leaves a partial zip behind.
+ */
+export async function writeZip(
+  entries: ZipEntry[],
+  output: string,
+  date = entryDate(),
+): Promise<void> {
+  const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  const partial = path.join(
+    path.dirname(output),
+    `.${path.basename(output)}.${process.pid}.partial`,
+  )
+  const archive = new ZipArchive({ zlib: { level: 9 } })
+  try {
+    for (const entry of sorted) {
+      archive.file(entry.source, { name: entry.name, date, mode: entry.mode })
+    }
+    await Promise.all([pipeline(archive, createWriteStream(partial)), archive.finalize()])
+    await fs.rename(partial, output)
+  } catch (error) {
+    archive.abort()
+    await fs.rm(partial, { force: true })
+    throw error
+  }
+}
