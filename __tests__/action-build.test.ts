@@ -1,0 +1,153 @@
+import { execFileSync } from 'node:child_process'
+import * as fs from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { sha256, startTestSource, type TestSource } from './support/pil-source.js'
+import { type ActionRun, makeRunnerDirs, runAction } from './support/run-action.js'
+
+let root: string
+let source: TestSource
+let first: ActionRun
+
+/** `zipinfo` lines as name → unix mode string (e.g. -rwxr-xr-x). */
+function zipModes(zip: string): Map<string, string> {
+  const modes = new Map<string, string>()
+  for (const line of execFileSync('zipinfo', [zip], { encoding: 'utf8' }).split('\n')) {
+    const match = /^([-dl][rwx-]{9})\s.*\s(\S+)$/.exec(line)
+    if (match) modes.set(match[2], match[1])
+  }
+  return modes
+}
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'action-build-'))
+  source = await startTestSource(root)
+  first = await runAction(source.inputs, { dirs: await makeRunnerDirs(path.join(root, 'first')) })
+})
+
+afterAll(async () => {
+  await source.server.close()
+  await fs.rm(root, { recursive: true, force: true })
+})
+
+describe('a cold build from a real source tarball', () => {
+  test('succeeds and sets every output', async () => {
+    expect(first.code, first.stdout + first.stderr).toBe(0)
+    const { outputs } = first
+    const zip = path.join(first.dirs.workspace, 'picolisp-layer-23.2-x86_64.zip')
+    expect(outputs['layer-zip']).toBe(zip)
+    expect(outputs['layer-sha256']).toBe(await sha256(zip))
+    expect(outputs['code-sha256']).toBe(
+      Buffer.from(outputs['layer-sha256'], 'hex').toString('base64'),
+    )
+    expect(Number(outputs['layer-size'])).toBe((await fs.stat(zip)).size)
+    expect(outputs['picolisp-version']).toBe('23.2.8')
+    expect(outputs.architecture).toBe('x86_64')
+    expect(outputs['cache-hit']).toBe('false')
+  })
+
+  test('downloaded the tarball and really compiled it', () => {
+    expect(source.server.requests).toContain('/picoLisp-23.2.tgz')
+    expect(first.stdout).toMatch(/make -C \S+\/pil21\/src/)
+  })
+
+  test('writes a job summary with version, size, digest and phase times', () => {
+    expect(first.summary).toContain('PicoLisp 23.2.8 Lambda layer (x86_64)')
+    expect(first.summary).toContain(first.outputs['layer-sha256'])
+    expect(first.summary).toMatch(/PicoLisp \(cache, download, compile\)<\/td><td>\d+\.\d\d s/)
+  })
+
+  test('holds the runtime layout with explicit modes and nothing a handler cannot use', () => {
+    const modes = zipModes(first.outputs['layer-zip'])
+    expect(modes.get('bootstrap')).toBe('-rwxr-xr-x')
+    expect(modes.get('picoLisp/bin/picolisp')).toBe('-rwxr-xr-x')
+    expect(modes.get('picoLisp/lib.l')).toBe('-rw-r--r--')
+    for (const name of [
+      'picoLisp/COPYING',
+      'picoLisp/lib/http.l',
+      'picoLisp/lib/ht.so',
+      'picoLisp/lib/ext.so',
+      'picoLisp/json/json.l',
+      'picoLisp/json/LICENSE',
+      'picoLisp/awscurl/libawscurl.l',
+      'picoLisp/awscurl/LICENSE',
+    ]) {
+      expect(modes.has(name), name).toBe(true)
+    }
+    expect(
+      [...modes.keys()].some((n) => n.startsWith('picoLisp/runtime/') && n.endsWith('.l')),
+    ).toBe(true)
+    const names = [...modes.keys()]
+    expect(names.filter((n) => /\/src\/|\/test\/|\/doc\/|\.ll$|\.bc$|lib\/map$/.test(n))).toEqual(
+      [],
+    )
+    expect(names).toEqual([...names].sort())
+  })
+
+  test('the interpreter inside the zip runs and prints its version', async () => {
+    const unpacked = path.join(root, 'unpacked')
+    execFileSync('unzip', ['-q', first.outputs['layer-zip'], '-d', unpacked])
+    const home = path.join(unpacked, 'picoLisp')
+    const version = execFileSync(
+      path.join(home, 'bin', 'picolisp'),
+      [path.join(home, 'lib.l'), '-prinl (glue "." (version T))', '-bye'],
+      { encoding: 'utf8' },
+    )
+    expect(version.trim()).toBe('23.2.8')
+  })
+})
+
+describe('a second run with the same inputs', () => {
+  let second: ActionRun
+  beforeAll(async () => {
+    source.server.requests.length = 0
+    second = await runAction(source.inputs, { dirs: first.dirs })
+  })
+
+  test('is a cache hit that downloads and compiles nothing', () => {
+    expect(second.code, second.stdout).toBe(0)
+    expect(second.outputs['cache-hit']).toBe('true')
+    expect(source.server.requests).not.toContain('/picoLisp-23.2.tgz')
+    expect(second.stdout).not.toMatch(/make -C/)
+  })
+
+  test('gives the byte-identical layer', () => {
+    expect(second.outputs['layer-sha256']).toBe(first.outputs['layer-sha256'])
+  })
+})
+
+test('two cold builds in separate runners give the same layer-sha256', async () => {
+  const other = await runAction(source.inputs, {
+    dirs: await makeRunnerDirs(path.join(root, 'other')),
+  })
+  expect(other.code, other.stdout).toBe(0)
+  expect(other.outputs['cache-hit']).toBe('false')
+  expect(other.outputs['layer-sha256']).toBe(first.outputs['layer-sha256'])
+})
+
+test('extra-files ship under picoLisp/ with their relative paths', async () => {
+  const dirs = await makeRunnerDirs(path.join(root, 'extra'))
+  await fs.cp(first.dirs.toolCache, dirs.toolCache, { recursive: true })
+  await fs.mkdir(path.join(dirs.workspace, 'mylib', 'deep'), { recursive: true })
+  await fs.writeFile(path.join(dirs.workspace, 'mylib', 'x.l'), '(de x () 1)\n')
+  await fs.writeFile(path.join(dirs.workspace, 'mylib', 'deep', 'y.l'), '(de y () 2)\n')
+  await fs.writeFile(path.join(dirs.workspace, 'mylib', 'notes.txt'), 'not shipped\n')
+  const run = await runAction({ ...source.inputs, 'extra-files': 'mylib/**/*.l' }, { dirs })
+  expect(run.code, run.stdout).toBe(0)
+  const names = [...zipModes(run.outputs['layer-zip']).keys()]
+  expect(names).toContain('picoLisp/mylib/x.l')
+  expect(names).toContain('picoLisp/mylib/deep/y.l')
+  expect(names).not.toContain('picoLisp/mylib/notes.txt')
+})
+
+test('SOURCE_DATE_EPOCH sets the entry times and so changes the digest', async () => {
+  const dirs = await makeRunnerDirs(path.join(root, 'epoch'))
+  await fs.cp(first.dirs.toolCache, dirs.toolCache, { recursive: true })
+  const run = await runAction(source.inputs, { dirs, env: { SOURCE_DATE_EPOCH: '1700000000' } })
+  expect(run.code, run.stdout).toBe(0)
+  expect(run.outputs['layer-sha256']).not.toBe(first.outputs['layer-sha256'])
+  expect(
+    execFileSync('zipinfo', [run.outputs['layer-zip'], 'bootstrap'], { encoding: 'utf8' }),
+  ).toMatch(/23-Nov-14 22:13/)
+})
