@@ -38,16 +38,24 @@ export async function writeZip(
   date = entryDate(),
 ): Promise<void> {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  // archiver only warns about an unreadable file and leaves it out: check first.
+  for (const entry of sorted) await fs.access(entry.source, fs.constants.R_OK)
   const partial = path.join(
     path.dirname(output),
     `.${path.basename(output)}.${process.pid}.partial`,
   )
   const archive = new ZipArchive({ zlib: { level: 9 } })
+  const failed = new Promise<never>((_, reject) => {
+    archive.on('warning', reject)
+    archive.on('error', reject)
+  })
+  const written = pipeline(archive, createWriteStream(partial))
+  written.catch(() => undefined)
   try {
     for (const entry of sorted) {
       archive.file(entry.source, { name: entry.name, date, mode: entry.mode })
     }
-    await Promise.all([pipeline(archive, createWriteStream(partial)), archive.finalize()])
+    await Promise.race([Promise.all([written, archive.finalize()]), failed])
     await fs.rename(partial, output)
   } catch (error) {
     archive.abort()
