@@ -152,7 +152,7 @@ test('a tarball with a link pointing outside is not unpacked', async () => {
 test('a compile failure shows the end of the make log', async () => {
   await expectFailure(
     { 'source-url': `${broken.url}/failing.tgz`, 'source-sha256': '' },
-    /Compiling PicoLisp failed \(make exited with 2\)\. Last lines of the log[^]*expected instruction opcode/,
+    /Compiling PicoLisp failed \(make exited with 2\)\. Last lines of the log[\s\S]*expected instruction opcode/,
   )
 })
 

@@ -65,7 +65,7 @@ for (const [name, value] of Object.entries(values)) {
 
 process.on('exit', () => {
   // GITHUB_OUTPUT holds `name<<DELIMITER`, the value, `DELIMITER` for each output.
-  const outputs = readFileSync(outputFile, 'utf8').matchAll(/^(\S+)<<(\S+)\n([^]*?)\n\2$/gm)
+  const outputs = readFileSync(outputFile, 'utf8').matchAll(/^(\S+)<<(\S+)\n([\s\S]*?)\n\2$/gm)
   const lines = [...outputs].map(([, name, , value]) => `  ${name}: ${value}`)
   if (lines.length > 0) console.log(`\nOutputs:\n${lines.join('\n')}`)
 })
