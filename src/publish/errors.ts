@@ -58,6 +58,7 @@ const REJECTED_CREDENTIALS = new Set([
   'ExpiredToken',
   'ExpiredTokenException',
   'SignatureDoesNotMatch',
+  'InvalidSignatureException',
 ])
 
 /**
@@ -81,9 +82,6 @@ export function describeAwsError(error: unknown, context: CallContext): string {
     const named = /not authorized to perform:?\s*([a-z0-9-]+:[A-Za-z]+)/i.exec(message)?.[1]
     return `access denied: the role is missing the IAM permission ${named ?? action} (${message})`
   }
-  if (REJECTED_CREDENTIALS.has(name)) {
-    return `AWS rejected the credentials (${name}): they are invalid or expired. ${message}`
-  }
   if (
     code === 'ENOTFOUND' ||
     name === 'UnknownEndpoint' ||
@@ -95,8 +93,12 @@ export function describeAwsError(error: unknown, context: CallContext): string {
       `is enabled for the account. ${message}`
     )
   }
+  if (REJECTED_CREDENTIALS.has(name)) {
+    return `AWS rejected the credentials (${name}): they are invalid or expired. ${message}`
+  }
   if (
     name === 'RequestEntityTooLargeException' ||
+    name === 'RequestTooLargeException' ||
     status === 413 ||
     /unzipped size|zipped size|too large|exceeds the maximum/i.test(message)
   ) {
