@@ -1,0 +1,61 @@
+// Wall time of the bundled action for a cold build and for a cached run, and
+// the layer's zipped and unzipped size. Run: npm run build && npm run bench:build
+import { execFileSync } from 'node:child_process'
+import * as fs from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { startTestSource } from '../__tests__/support/pil-source.js'
+import { makeRunnerDirs, runAction } from '../__tests__/support/run-action.js'
+
+const COLD_RUNS = 3
+const CACHED_RUNS = 5
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const start = performance.now()
+  const result = await work()
+  return { ms: performance.now() - start, result }
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-build-'))
+const source = await startTestSource(root)
+try {
+  const cold: number[] = []
+  let dirs = await makeRunnerDirs(path.join(root, 'cold-0'))
+  for (let i = 0; i < COLD_RUNS; i++) {
+    dirs = await makeRunnerDirs(path.join(root, `cold-${i}`))
+    const { ms, result } = await timed(() => runAction(source.inputs, { dirs }))
+    if (result.code !== 0 || result.outputs['cache-hit'] !== 'false') throw new Error(result.stdout)
+    cold.push(ms)
+  }
+  const cached: number[] = []
+  let zip = ''
+  for (let i = 0; i < CACHED_RUNS; i++) {
+    const { ms, result } = await timed(() => runAction(source.inputs, { dirs }))
+    if (result.code !== 0 || result.outputs['cache-hit'] !== 'true') throw new Error(result.stdout)
+    cached.push(ms)
+    zip = result.outputs['layer-zip']
+  }
+  const zipped = (await fs.stat(zip)).size
+  const listing = execFileSync('unzip', ['-l', zip], { encoding: 'utf8' }).trim().split('\n')
+  const unzipped = Number(listing[listing.length - 1].trim().split(/\s+/)[0])
+  const cpu = execFileSync('sh', ['-c', "lscpu | sed -n 's/^Model name: *//p'"], { encoding: 'utf8' }).trim()
+  console.log(`machine: ${os.cpus().length} cores, ${cpu}, node ${process.version}`)
+  console.log('| run | runs | median | min | max |')
+  console.log('|---|---|---|---|---|')
+  for (const [name, values] of [
+    ['cold build (download, verify, compile, zip)', cold],
+    ['cached run (cache hit, zip)', cached],
+  ] as const) {
+    const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+    console.log(
+      `| ${name} | ${values.length} | ${s(median(values))} | ${s(Math.min(...values))} | ${s(Math.max(...values))} |`,
+    )
+  }
+  console.log(`cached/cold ratio (median): ${(median(cached) / median(cold)).toFixed(2)}`)
+  console.log(`layer: ${(zipped / 1024).toFixed(1)} KiB zipped, ${(unzipped / 1024).toFixed(1)} KiB unzipped`)
+} finally {
+  await source.server.close()
+  await fs.rm(root, { recursive: true, force: true })
+}
