@@ -44,7 +44,9 @@ export async function writeZip(
     path.dirname(output),
     `.${path.basename(output)}.${process.pid}.partial`,
   )
-  const archive = new ZipArchive({ zlib: { level: 9 } })
+  // archiver stats files 4 at a time and adds them as the stats return: one at a time
+  // keeps the sorted order, without which the same inputs give a different zip.
+  const archive = new ZipArchive({ zlib: { level: 9 }, statConcurrency: 1 })
   const failed = new Promise<never>((_, reject) => {
     archive.on('warning', reject)
     archive.on('error', reject)
