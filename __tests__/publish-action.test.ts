@@ -1,0 +1,198 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  FAKE_ACCOUNT,
+  fakeAwsEnv,
+  type LambdaApi,
+  startLambdaApi,
+} from './support/lambda-api-server.js'
+import { startTestSource, type TestSource } from './support/pil-source.js'
+import { makeRunnerDirs, type RunnerDirs, runAction } from './support/run-action.js'
+
+// The bundled action (dist/index.js, from `npm run build`) end to end: a real build from the
+// loopback PicoLisp source, then publishing through the real SDK to the local Lambda API.
+
+let root: string
+let dirs: RunnerDirs
+let source: TestSource
+let api: LambdaApi
+const REGIONS = ['eu-west-1', 'us-east-1', 'us-west-2']
+const MUTATING = ['PublishLayerVersion', 'DeleteLayerVersion', 'AddLayerVersionPermission']
+
+async function writeHandler(text: string): Promise<void> {
+  await mkdir(join(dirs.workspace, 'handlers'), { recursive: true })
+  await writeFile(join(dirs.workspace, 'handlers', 'hello.l'), text)
+}
+
+/** Runs the action with the test source, one handler file, and AWS pointed at the fake. */
+function act(inputs: Record<string, string>, env: Record<string, string> = {}) {
+  return runAction(
+    { ...source.inputs, 'extra-files': 'handlers/*.l', ...inputs },
+    { dirs, env: { ...fakeAwsEnv(api.url), ...env } },
+  )
+}
+
+const arnsOf = (outputs: Record<string, string>) =>
+  JSON.parse(outputs['layer-version-arns'] as string) as Record<string, string>
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'publish-action-'))
+  dirs = await makeRunnerDirs(join(root, 'runner'))
+  source = await startTestSource(root)
+  await writeHandler('(de handler (Event) "hello")\n')
+  // Compile once, without publishing; every later run reuses the tool cache.
+  api = await startLambdaApi()
+  const warm = await act({})
+  expect(warm.code, warm.stdout).toBe(0)
+  expect(warm.outputs.published).toBeUndefined()
+  expect(api.requests).toEqual([])
+  await api.close()
+})
+
+beforeEach(async () => {
+  api = await startLambdaApi()
+})
+
+afterEach(async () => {
+  await api.close()
+})
+
+afterAll(async () => {
+  await source?.server.close()
+  await rm(root, { recursive: true, force: true })
+})
+
+describe('the action publishing a layer', () => {
+  it('publishes to three regions with the architecture read from the binary', async () => {
+    const run = await act({ publish: 'true', regions: REGIONS.join(', ') })
+    expect(run.code, run.stdout).toBe(0)
+    const arns = arnsOf(run.outputs)
+    expect(Object.keys(arns)).toEqual(REGIONS)
+    for (const region of REGIONS) {
+      const [stored] = api.versions(region, 'picolisp')
+      expect(stored?.codeSha256).toBe(run.outputs['code-sha256'])
+      expect(stored?.compatibleArchitectures).toEqual([run.outputs.architecture])
+      expect(stored?.description).toBe(
+        `PicoLisp ${run.outputs['picolisp-version']} runtime (${run.outputs.architecture})`,
+      )
+      expect(arns[region]).toBe(`arn:aws:lambda:${region}:${FAKE_ACCOUNT}:layer:picolisp:1`)
+    }
+    expect(run.outputs['layer-arn']).toBe(`arn:aws:lambda:eu-west-1:${FAKE_ACCOUNT}:layer:picolisp`)
+    expect(run.outputs['layer-version-arn']).toBe(arns['eu-west-1'])
+    expect(run.outputs['layer-version']).toBe('1')
+    expect(run.outputs.published).toBe('true')
+    expect(run.summary).toContain(arns['us-west-2'])
+  })
+
+  it('publishes nothing on an unchanged rerun and outputs the same ARNs', async () => {
+    const first = await act({ publish: 'true', regions: REGIONS.join(' ') })
+    const before = api.requests.length
+    const second = await act({ publish: 'true', regions: REGIONS.join(' ') })
+    expect(second.code, second.stdout).toBe(0)
+    expect(api.requests.slice(before).map((r) => r.operation)).not.toContain('PublishLayerVersion')
+    expect(second.outputs['layer-version-arns']).toBe(first.outputs['layer-version-arns'])
+    expect(second.outputs.published).toBe('false')
+    expect(second.summary).toContain('<td>unchanged</td>')
+  })
+
+  it('publishes new versions when one byte of the layer changes', async () => {
+    await act({ publish: 'true', regions: 'us-east-1 eu-west-1' })
+    await writeHandler('(de handler (Event) "hullo")\n')
+    try {
+      const run = await act({ publish: 'true', regions: 'us-east-1 eu-west-1' })
+      expect(run.code, run.stdout).toBe(0)
+      expect(run.outputs.published).toBe('true')
+      expect(arnsOf(run.outputs)).toEqual({
+        'us-east-1': `arn:aws:lambda:us-east-1:${FAKE_ACCOUNT}:layer:picolisp:2`,
+        'eu-west-1': `arn:aws:lambda:eu-west-1:${FAKE_ACCOUNT}:layer:picolisp:2`,
+      })
+      const [v1, v2] = api.versions('eu-west-1', 'picolisp')
+      expect(v2?.codeSha256).toBe(run.outputs['code-sha256'])
+      expect(v2?.codeSha256).not.toBe(v1?.codeSha256)
+    } finally {
+      await writeHandler('(de handler (Event) "hello")\n')
+    }
+  })
+
+  it('shares publicly and with an account, and sharing again changes nothing', async () => {
+    const inputs = { publish: 'true', regions: 'us-east-1', 'share-with': '*\n210987654321' }
+    const first = await act(inputs)
+    expect(first.code, first.stdout).toBe(0)
+    const sids = () => api.versions('us-east-1', 'picolisp')[0]?.statements.map((s) => s.Sid)
+    expect(sids()).toEqual(['share-public', 'share-account-210987654321'])
+    const second = await act(inputs)
+    expect(second.code, second.stdout).toBe(0)
+    expect(sids()).toEqual(['share-public', 'share-account-210987654321'])
+    expect(api.requests.filter((r) => r.operation === 'AddLayerVersionPermission')).toHaveLength(2)
+  })
+
+  it('prunes to the newest N versions', async () => {
+    const again = { publish: 'true', regions: 'us-east-1', 'skip-unchanged': 'false' }
+    for (let i = 0; i < 3; i++) expect((await act(again)).code).toBe(0)
+    const run = await act({ ...again, 'keep-versions': '2' })
+    expect(run.code, run.stdout).toBe(0)
+    expect(api.versions('us-east-1', 'picolisp').map((v) => v.version)).toEqual([3, 4])
+    expect(run.outputs['layer-version']).toBe('4')
+  })
+
+  it('changes nothing in a dry run, printing the plan for every region', async () => {
+    const run = await act({ 'dry-run': 'true', regions: REGIONS.join(','), 'share-with': '*' })
+    expect(run.code, run.stdout).toBe(0)
+    expect(api.requests.filter((r) => MUTATING.includes(r.operation))).toEqual([])
+    for (const region of REGIONS) {
+      expect(run.stdout).toContain(`[dry run] ${region}: would publish a new version of picolisp`)
+      expect(run.stdout).toContain(
+        `[dry run] ${region}: would grant lambda:GetLayerVersion to everyone (*)`,
+      )
+    }
+    expect(run.outputs.published).toBe('false')
+    expect(run.outputs['layer-version-arns']).toBe('{}')
+  })
+
+  it('reports the other regions when one is denied, then fails naming it and the IAM action', async () => {
+    api.deny('us-east-1', 'PublishLayerVersion')
+    const run = await act({ publish: 'true', regions: REGIONS.join(' ') })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /::error::Publishing failed in 1 of 3 regions:%0A {2}us-east-1: access denied: the role is missing the IAM permission lambda:PublishLayerVersion/,
+    )
+    expect(Object.keys(arnsOf(run.outputs))).toEqual(['eu-west-1', 'us-west-2'])
+    expect(run.summary).toMatch(/<td>us-east-1<\/td><td>—<\/td><td>failed; access denied/)
+    expect(run.summary).toContain(`arn:aws:lambda:us-west-2:${FAKE_ACCOUNT}:layer:picolisp:1`)
+  })
+
+  const badInputs: [string, Record<string, string>, string][] = [
+    ['publish', { publish: 'sure' }, "Input 'publish' must be true or false"],
+    ['dry-run', { 'dry-run': 'yes' }, "Input 'dry-run' must be true or false"],
+    ['skip-unchanged', { 'skip-unchanged': 'no' }, "Input 'skip-unchanged' must be true or false"],
+    ['layer-name', { 'layer-name': 'pico/lisp' }, "Input 'layer-name' must be 1 to 140"],
+    [
+      'regions',
+      { regions: 'us-east-1 moon-base-1x' },
+      "Input 'regions' must list AWS region codes",
+    ],
+    ['regions (none)', { regions: '' }, "Input 'regions' is empty"],
+    ['description', { description: 'x'.repeat(257) }, "Input 'description' must be at most 256"],
+    [
+      'license-info',
+      { 'license-info': 'x'.repeat(513) },
+      "Input 'license-info' must be at most 512",
+    ],
+    ['compatible-runtimes', { 'compatible-runtimes': 'pil21' }, "Input 'compatible-runtimes'"],
+    ['share-with', { 'share-with': 'everyone' }, "Input 'share-with' must list '*'"],
+    ['keep-versions', { 'keep-versions': 'all' }, "Input 'keep-versions' must be a whole number"],
+    ['s3-bucket', { 's3-bucket': 'Bad_Bucket' }, "Input 's3-bucket' must be an S3 bucket name"],
+  ]
+  it.each(badInputs)(
+    'fails on a bad %s before any build or AWS work',
+    async (_, inputs, message) => {
+      const run = await act({ publish: 'true', regions: 'us-east-1', ...inputs })
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain(`::error::${message}`)
+      expect(run.outputs['layer-zip']).toBeUndefined()
+      expect(api.requests).toEqual([])
+    },
+  )
+})
