@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +11,7 @@ import {
 } from './support/lambda-api-server.js'
 import { startTestSource, type TestSource } from './support/pil-source.js'
 import { makeRunnerDirs, type RunnerDirs, runAction } from './support/run-action.js'
+import { type S3Api, startS3Api } from './support/s3-api-server.js'
 
 // The bundled action (dist/index.js, from `npm run build`) end to end: a real build from the
 // loopback PicoLisp source, then publishing through the real SDK to the local Lambda API.
@@ -18,6 +20,7 @@ let root: string
 let dirs: RunnerDirs
 let source: TestSource
 let api: LambdaApi
+let s3: S3Api
 const REGIONS = ['eu-west-1', 'us-east-1', 'us-west-2']
 const MUTATING = ['PublishLayerVersion', 'DeleteLayerVersion', 'AddLayerVersionPermission']
 
@@ -30,7 +33,7 @@ async function writeHandler(text: string): Promise<void> {
 function act(inputs: Record<string, string>, env: Record<string, string> = {}) {
   return runAction(
     { ...source.inputs, 'extra-files': 'handlers/*.l', ...inputs },
-    { dirs, env: { ...fakeAwsEnv(api.url), ...env } },
+    { dirs, env: { ...fakeAwsEnv(api.url, s3?.url), ...env } },
   )
 }
 
@@ -52,11 +55,13 @@ beforeAll(async () => {
 })
 
 beforeEach(async () => {
-  api = await startLambdaApi()
+  s3 = await startS3Api({ 'layers-us-east-1': 'us-east-1', 'layers-eu-west-1': 'eu-west-1' })
+  api = await startLambdaApi({ s3Object: s3.object })
 })
 
 afterEach(async () => {
   await api.close()
+  await s3.close()
 })
 
 afterAll(async () => {
@@ -161,6 +166,53 @@ describe('the action publishing a layer', () => {
     expect(Object.keys(arnsOf(run.outputs))).toEqual(['eu-west-1', 'us-west-2'])
     expect(run.summary).toMatch(/<td>us-east-1<\/td><td>—<\/td><td>failed; access denied/)
     expect(run.summary).toContain(`arn:aws:lambda:us-west-2:${FAKE_ACCOUNT}:layer:picolisp:1`)
+  })
+
+  describe('with a layer over 50 MB', () => {
+    // Random bytes do not compress, so the zip stays over Lambda's direct-upload limit.
+    const big = () => join(dirs.workspace, 'big')
+    beforeAll(async () => {
+      await mkdir(big(), { recursive: true })
+      await writeFile(join(big(), 'blob.bin'), randomBytes(51 * 1024 * 1024))
+    })
+    afterAll(async () => {
+      await rm(big(), { recursive: true, force: true })
+    })
+
+    it('fails before uploading when there is no s3-bucket', async () => {
+      const run = await act({
+        publish: 'true',
+        regions: 'us-east-1',
+        'extra-files': 'handlers/*.l\nbig/*',
+      })
+      expect(run.code).toBe(1)
+      expect(run.stdout).toMatch(
+        /::error::The layer zip is 5\d\.\d MiB, over the 50\.0 MiB .*'s3-bucket'/,
+      )
+      expect(api.requests).toEqual([])
+    })
+
+    it('publishes through a temporary S3 object per region and deletes it', async () => {
+      const run = await act({
+        publish: 'true',
+        regions: 'us-east-1 eu-west-1',
+        's3-bucket': 'layers-{region}',
+        'extra-files': 'handlers/*.l\nbig/*',
+      })
+      expect(run.code, run.stdout).toBe(0)
+      expect(
+        s3.requests.map((r) => `${r.operation} ${r.region} ${r.bucket} ${r.status}`).sort(),
+      ).toEqual([
+        'DeleteObject eu-west-1 layers-eu-west-1 204',
+        'DeleteObject us-east-1 layers-us-east-1 204',
+        'PutObject eu-west-1 layers-eu-west-1 200',
+        'PutObject us-east-1 layers-us-east-1 200',
+      ])
+      expect(s3.keys()).toEqual([])
+      for (const region of ['us-east-1', 'eu-west-1']) {
+        expect(api.versions(region, 'picolisp')[0]?.codeSha256).toBe(run.outputs['code-sha256'])
+      }
+    })
   })
 
   const badInputs: [string, Record<string, string>, string][] = [
