@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   FAKE_ACCOUNT,
+  FAKE_CREDENTIALS,
   fakeAwsEnv,
   type LambdaApi,
   startLambdaApi,
@@ -166,6 +167,10 @@ describe('the action publishing a layer', () => {
     expect(Object.keys(arnsOf(run.outputs))).toEqual(['eu-west-1', 'us-west-2'])
     expect(run.summary).toMatch(/<td>us-east-1<\/td><td>—<\/td><td>failed; access denied/)
     expect(run.summary).toContain(`arn:aws:lambda:us-west-2:${FAKE_ACCOUNT}:layer:picolisp:1`)
+    // Failing or not, the secret key never reaches the log or the summary.
+    for (const text of [run.stdout, run.stderr, run.summary]) {
+      expect(text).not.toContain(FAKE_CREDENTIALS.secretAccessKey)
+    }
   })
 
   describe('with a layer over 50 MB', () => {
