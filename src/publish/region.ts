@@ -8,6 +8,7 @@ import {
   type LayerVersionContentInput,
   PublishLayerVersionCommand,
   paginateListLayerVersions,
+  type Runtime,
 } from '@aws-sdk/client-lambda'
 import type { Architecture, BuiltLayer } from '../types.js'
 import { AwsCallError, awsCall } from './errors.js'
@@ -129,7 +130,7 @@ async function work(client: LambdaClient, job: RegionJob, result: RegionResult):
             Content,
             Description: desired.description,
             LicenseInfo: desired.licenseInfo,
-            CompatibleRuntimes: desired.compatibleRuntimes as never[],
+            CompatibleRuntimes: desired.compatibleRuntimes as Runtime[],
             CompatibleArchitectures: desired.compatibleArchitectures,
           }),
         ),
