@@ -1,0 +1,279 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import {
+  decodeFiles,
+  type EvalResult,
+  evalLisp,
+  lispString,
+  type Outcome,
+  suiteDir,
+} from './support/json-pil.js'
+
+const suiteFiles = readdirSync(suiteDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+const byPrefix = (prefix: string) => suiteFiles.filter((f) => f.startsWith(prefix))
+
+/**
+ * JSON.parse of the original, changed the documented ways our data model loses
+ * information: an empty string value is NIL and so comes back as {}, and U+0000
+ * and lone surrogates become U+FFFD.
+ */
+function expectedAfterRoundTrip(value: unknown): unknown {
+  const text = (s: string) =>
+    s
+      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+      .replaceAll('\u0000', '\uFFFD')
+  if (value === '') return {}
+  if (typeof value === 'string') return text(value)
+  if (Array.isArray(value)) return value.map(expectedAfterRoundTrip)
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [text(k), expectedAfterRoundTrip(v)]),
+    )
+  }
+  return value
+}
+
+describe('JSON codec against JSONTestSuite', () => {
+  let outcomes: Map<string, Outcome>
+  const outcome = (file: string) => outcomes.get(path.join(suiteDir, file))
+
+  beforeAll(async () => {
+    outcomes = await decodeFiles(suiteFiles.map((f) => path.join(suiteDir, f)))
+  })
+
+  it('finds the suite', () => {
+    expect(byPrefix('y_').length).toBeGreaterThan(90)
+    expect(byPrefix('n_').length).toBeGreaterThan(180)
+    expect(byPrefix('i_').length).toBeGreaterThan(30)
+  })
+
+  it.each(byPrefix('y_'))('accepts %s and re-encodes it to equal JSON', (file) => {
+    const result = outcome(file)
+    expect(result?.status, JSON.stringify(result)).toBe('ok')
+    if (result?.status !== 'ok') return
+    const original = JSON.parse(readFileSync(path.join(suiteDir, file), 'utf8'))
+    expect(JSON.parse(result.json)).toEqual(expectedAfterRoundTrip(original))
+  })
+
+  it.each(byPrefix('n_'))('rejects %s as Invalid JSON', (file) => {
+    const result = outcome(file)
+    expect(result?.status, JSON.stringify(result)).toBe('error')
+    if (result?.status === 'error') expect(result.message).toMatch(/^Invalid JSON: /)
+  })
+
+  it.each(byPrefix('i_'))('decodes %s or rejects it cleanly', (file) => {
+    const result = outcome(file)
+    expect(result?.status, JSON.stringify(result)).toMatch(/^(ok|error)$/)
+    if (result?.status === 'error') expect(result.message).toMatch(/^Invalid JSON: /)
+  })
+
+  it.each(suiteFiles.filter((f) => /^[yi]_number_/.test(f)))(
+    'keeps the exact number text of %s',
+    (file) => {
+      const original = readFileSync(path.join(suiteDir, file), 'utf8').replace(/\s/g, '')
+      expect(outcome(file)).toEqual({ status: 'ok', json: original })
+    },
+  )
+})
+
+/** Evaluates [expression, expected printed value] pairs in one process. */
+async function expectValues(cases: [string, string][]) {
+  const results = await evalLisp(cases.map(([expr]) => expr))
+  expect(results).toEqual(cases.map(([, value]): EvalResult => ({ ok: true, value })))
+}
+
+/** Evaluates expressions that must fail; returns their error messages. */
+async function errorsOf(exprs: string[]): Promise<string[]> {
+  const results = await evalLisp(exprs)
+  return results.map((r, i) => {
+    if (r.ok) throw new Error(`${exprs[i]} did not fail but gave ${r.value}`)
+    return r.message
+  })
+}
+
+const decode = (json: string) => `(lambda-json-decode ${lispString(json)})`
+const encode = (lisp: string) => `(lambda-json-encode ${lisp})`
+const roundTrip = (json: string) => encode(decode(json))
+
+describe('JSON decoding', () => {
+  it('maps JSON onto the aw-compatible data model', async () => {
+    await expectValues([
+      [decode('{"a":1,"b":[true,false,null]}'), '(("a" . 1) ("b" T true false null))'],
+      [decode('[]'), '(T)'],
+      [decode('{}'), 'NIL'],
+      [decode('""'), 'NIL'],
+      [decode(' \t\r\n[ 1 , "x" ]\n'), '(T 1 "x")'],
+      [`(str? (car (car ${decode('{"k":0}')})))`, '"k"'],
+    ])
+  })
+
+  it('decodes every escape, surrogate pairs included', async () => {
+    await expectValues([
+      [`(mapcar char (chop ${decode('"\\"\\\\\\/\\b\\f\\n\\r\\t"')}))`, '(34 92 47 8 12 10 13 9)'],
+      [`(mapcar char (chop ${decode('"\\u00e9\\u4E2D\\ud83d\\ude00"')}))`, '(233 20013 128512)'],
+      [`(mapcar char (chop ${decode('"\\uD834\\uDD1E"')}))`, '(119070)'],
+    ])
+  })
+
+  it('turns U+0000 and lone surrogates into U+FFFD', async () => {
+    await expectValues([
+      [`(mapcar char (chop ${decode('"a\\u0000b"')}))`, '(97 65533 98)'],
+      [`(mapcar char (chop ${decode('"\\ud800x"')}))`, '(65533 120)'],
+      [`(mapcar char (chop ${decode('"\\udc00\\ud800\\n"')}))`, '(65533 65533 10)'],
+      [`(mapcar char (chop ${decode('"\\ud800\\ud800\\udc00"')}))`, '(65533 65536)'],
+    ])
+  })
+
+  it('keeps integers of any size exact', async () => {
+    await expectValues([
+      [
+        decode('[123456789012345678901234567890,-98765432109876543210]'),
+        '(T 123456789012345678901234567890 -98765432109876543210)',
+      ],
+      [`(+ 1 ${decode('99999999999999999999')})`, '100000000000000000000'],
+    ])
+  })
+
+  it('keeps non-integers as their exact text under a number marker', async () => {
+    await expectValues([
+      [decode('1.50'), '(lambda-json-number . "1.50")'],
+      [
+        decode('[-0,1E+2,2e-3]'),
+        '(T (lambda-json-number . "-0") (lambda-json-number . "1E+2") (lambda-json-number . "2e-3"))',
+      ],
+    ])
+  })
+
+  it('gives the same result from a list of characters and from an input channel', async () => {
+    const json = '{"a":[1,2.5,"x\\u00e9"]}'
+    await expectValues([
+      [`(= ${decode(json)} (lambda-json-decode-chars (chop ${lispString(json)})))`, 'T'],
+      [`(= ${decode(json)} (pipe (prin ${lispString(json)}) (lambda-json-read)))`, 'T'],
+    ])
+  })
+
+  it('accepts nesting up to *LambdaJsonDepth and rejects deeper input', async () => {
+    const nest = (n: number) => `(pack (need ${n} "[") (need ${n} "]"))`
+    await expectValues([
+      [`(length (lambda-json-encode (lambda-json-decode ${nest(10000)})))`, '20000'],
+    ])
+    const [message] = await errorsOf([`(lambda-json-decode ${nest(10001)})`])
+    expect(message).toMatch(/^Invalid JSON: nesting deeper than 10000 levels/)
+  })
+
+  it('says what is wrong and where', async () => {
+    const messages = await errorsOf([
+      decode('{"a" 1}'),
+      decode('[1,2,]'),
+      decode('"tab\there"'),
+      decode('[1] x'),
+      decode('"\\x"'),
+      decode('[01]'),
+      decode('"abc'),
+      decode(''),
+    ])
+    expect(messages).toEqual([
+      `Invalid JSON: expected ':' after object key before "1}"`,
+      'Invalid JSON: value expected before "]"',
+      'Invalid JSON: control character 9 in string before "here\\""',
+      'Invalid JSON: unexpected data after the value before "x"',
+      'Invalid JSON: unknown escape in string before "\\""',
+      'Invalid JSON: bad token "01" before "]"',
+      'Invalid JSON: unterminated string at end of input',
+      'Invalid JSON: value expected at end of input',
+    ])
+  })
+})
+
+describe('JSON encoding', () => {
+  it('encodes the data model', async () => {
+    await expectValues([
+      [
+        encode(`'(("a" . 1) ("b" T true false null) ("c" T) ("d"))`),
+        '"{\\"a\\":1,\\"b\\":[true,false,null],\\"c\\":[],\\"d\\":{}}"',
+      ],
+      [encode('NIL'), '"{}"'],
+      [encode(`'(T)`), '"[]"'],
+      [encode(`'((key . 1) (NIL . 2))`), '"{\\"key\\":1,\\"\\":2}"'],
+    ])
+  })
+
+  it('escapes quotes, backslashes and control characters like JSON.stringify', async () => {
+    const nasty = `${String.fromCharCode(...Array.from({ length: 31 }, (_, i) => i + 1))}"\\^\u007f/`
+    const [result] = await evalLisp([encode(lispString(nasty))])
+    expect(result).toMatchObject({ ok: true })
+    if (result.ok) expect(result.value).toBe(lispString(JSON.stringify(nasty)))
+  })
+
+  it('writes non-ASCII as raw UTF-8 and round-trips it', async () => {
+    const text = '["héllo", "日本語", "😀", "Ωmega\\u2028"]'
+    const [result] = await evalLisp([roundTrip(text)])
+    expect(result).toEqual({ ok: true, value: lispString('["héllo","日本語","😀","Ωmega\u2028"]') })
+  })
+
+  it('round-trips big integers and exact decimals', async () => {
+    const text =
+      '[123456789012345678901234567890,-0,0.1,1.50,1E+2,-2.5e-10,100000000000000000000001]'
+    await expectValues([[roundTrip(text), lispString(text)]])
+  })
+
+  it('refuses values it cannot encode, showing them', async () => {
+    const messages = await errorsOf([
+      encode(`'((1 . 2))`),
+      encode(`'(("a" . foo))`),
+      encode(`'(T 1 T)`),
+      encode(`'(foo 1 2)`),
+      encode(`'(T 1 . 2)`),
+      encode(`(let L (list T 1) (con (cdr L) L))`),
+      encode(`(let L (list T 1) (set (cdr L) L) L)`),
+      encode(`'(lambda-json-number . "1.")`),
+    ])
+    expect(messages).toEqual([
+      'Cannot encode as JSON: object member is not a ("key" . value) pair (1 . 2)',
+      'Cannot encode as JSON: symbol foo',
+      'Cannot encode as JSON: symbol T',
+      'Cannot encode as JSON: list is neither array nor object (foo 1 2)',
+      'Cannot encode as JSON: dotted list 2',
+      'Cannot encode as JSON: circular list',
+      'Cannot encode as JSON: nested deeper than 10000 levels (or circular)',
+      'Cannot encode as JSON: bad number text (lambda-json-number . "1.")',
+    ])
+  })
+})
+
+describe('JSON numbers as fixed-point', () => {
+  it('scales integers and decimals, rounding half away from zero', async () => {
+    const fixed = (json: string, scale: number) => `(lambda-json-fixed ${decode(json)} ${scale})`
+    await expectValues([
+      [fixed('42', 0), '42'],
+      [fixed('42', 3), '42000'],
+      [fixed('-42', 2), '-4200'],
+      [fixed('1.5', 0), '2'],
+      [fixed('-1.5', 0), '-2'],
+      [fixed('1.25', 1), '13'],
+      [fixed('-1.25', 1), '-13'],
+      [fixed('1.24', 1), '12'],
+      [fixed('3.14159', 2), '314'],
+      [fixed('3.14159', 4), '31416'],
+      [fixed('-0.005', 2), '-1'],
+      [fixed('0.004', 2), '0'],
+      [fixed('1e3', 2), '100000'],
+      [fixed('1.5E-2', 4), '150'],
+      [fixed('-2.5e+1', 0), '-25'],
+      [fixed('123e-10000000', 2), '0'],
+      [fixed('-0', 2), '0'],
+    ])
+  })
+
+  it('makes JSON numbers from fixed-point integers', async () => {
+    await expectValues([
+      ['(lambda-json-decimal 314 2)', '(lambda-json-number . "3.14")'],
+      ['(lambda-json-decimal -5 3)', '(lambda-json-number . "-0.005")'],
+      ['(lambda-json-decimal 7 0)', '7'],
+      [encode(`(list T (lambda-json-decimal 1999 2))`), '"[19.99]"'],
+    ])
+  })
+})
