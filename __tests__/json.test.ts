@@ -155,6 +155,29 @@ describe('JSON decoding', () => {
     ])
   })
 
+  it('decodes exactly Cnt bytes of the input channel, leaving the rest', async () => {
+    const body = '{"a":"é"}'
+    const len = Buffer.byteLength(body)
+    await expectValues([
+      [
+        `(pipe (prin ${lispString(`${body}HTTP/1.1 200`)}) (list (lambda-json-decode-input ${len}) (till NIL T)))`,
+        '((("a" . "é")) "HTTP/1.1 200")',
+      ],
+    ])
+    const [message] = await errorsOf([
+      `(pipe (prin ${lispString('[1,2]')}) (lambda-json-decode-input 4))`,
+    ])
+    expect(message).toMatch(/^Invalid JSON: expected ',' or '\]' in array at end of input/)
+  })
+
+  it('works through a forked pipe where no in-memory file can be made', async () => {
+    const json = '{"a":[1,2.5,"x\\n^"]}'
+    await expectValues([
+      [`(let *LambdaJsonBuffer (list *Pid) ${roundTrip(json)})`, lispString(json)],
+      [`(let *LambdaJsonBuffer (list *Pid) (cdr (lambda-json-buffer)))`, 'NIL'],
+    ])
+  })
+
   it('accepts nesting up to *LambdaJsonDepth and rejects deeper input', async () => {
     const nest = (n: number) => `(pack (need ${n} "[") (need ${n} "]"))`
     await expectValues([
@@ -206,6 +229,12 @@ describe('JSON encoding', () => {
     const [result] = await evalLisp([encode(lispString(nasty))])
     expect(result).toMatchObject({ ok: true })
     if (result.ok) expect(result.value).toBe(lispString(JSON.stringify(nasty)))
+  })
+
+  it('prints to the current output channel', async () => {
+    await expectValues([
+      [`(pipe (lambda-json-print '(("a" T 1 "\\^"))) (till NIL T))`, lispString('{"a":[1,"^"]}')],
+    ])
   })
 
   it('writes non-ASCII as raw UTF-8 and round-trips it', async () => {
