@@ -30,8 +30,8 @@ async function checkOutputWritable(output: string): Promise<void> {
 }
 
 /**
- * The action: read and check every input, get a compiled PicoLisp (cache or
- * build), fetch the bundled libraries, assemble the layer zip, report it, and
+ * The action: read and check every input, fetch the bundled libraries, get a
+ * compiled PicoLisp (cache or build), assemble the layer zip, report it, and
  * publish it when asked.
  */
 export async function run(): Promise<void> {
@@ -47,11 +47,12 @@ export async function run(): Promise<void> {
     const work = workDir
 
     const timer = new PhaseTimer()
-    const picolisp = await timer.time('PicoLisp (cache, download, compile)', () =>
-      obtainPicoLisp(inputs, tempDir, work),
-    )
+    // The libraries first: a wrong digest there should fail in seconds, not after a compile.
     const libraries = await timer.time('Bundled libraries', () =>
       fetchLibraries(inputs.libraries, inputs.workspace, work),
+    )
+    const picolisp = await timer.time('PicoLisp (cache, download, compile)', () =>
+      obtainPicoLisp(inputs, tempDir, work),
     )
     const { layer, unzippedSize } = await timer.time('Layer zip', () =>
       assembleLayer(
