@@ -1,0 +1,75 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { RuntimeApiEmulator } from '../../src/runtime-api-emulator.js'
+
+/** Handler files to write into a fresh LAMBDA_TASK_ROOT: relative path -> source. */
+export type HandlerFiles = Record<string, string>
+
+export interface RunningRuntime {
+  emulator: RuntimeApiEmulator
+  child: ChildProcess
+  taskRoot: string
+  /** Everything the process wrote to stdout so far. */
+  stdout: () => string
+  /** Resolves with the exit code once the process ended. */
+  exited: Promise<number | null>
+  stop: () => Promise<void>
+}
+
+export async function makeTaskRoot(files: HandlerFiles): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'pil-task-'))
+  for (const [path, source] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true })
+    await writeFile(join(root, path), source)
+  }
+  return root
+}
+
+/** Starts an emulator and the layer's bootstrap against it, as Lambda would. */
+export async function startRuntime(
+  layer: string,
+  files: HandlerFiles,
+  handler: string | undefined,
+  env: Record<string, string> = {},
+): Promise<RunningRuntime> {
+  const emulator = await new RuntimeApiEmulator().start()
+  const taskRoot = await makeTaskRoot(files)
+  const childEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: taskRoot,
+    LAMBDA_TASK_ROOT: taskRoot,
+    AWS_LAMBDA_RUNTIME_API: emulator.address,
+    AWS_LAMBDA_FUNCTION_NAME: 'test-function',
+    ...env,
+  }
+  if (handler !== undefined) childEnv._HANDLER = handler
+  const child = spawn(join(layer, 'bootstrap'), [], {
+    cwd: taskRoot,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  emulator.attach(child)
+  let out = ''
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString('utf8')
+  })
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
+  return {
+    emulator,
+    child,
+    taskRoot,
+    stdout: () => out,
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL')
+        await exited
+      }
+      await emulator.stop()
+    },
+  }
+}
