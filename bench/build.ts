@@ -16,7 +16,8 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T
   return { ms: performance.now() - start, result }
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-build-'))
 const source = await startTestSource(root)
@@ -40,7 +41,9 @@ try {
   const zipped = (await fs.stat(zip)).size
   const listing = execFileSync('unzip', ['-l', zip], { encoding: 'utf8' }).trim().split('\n')
   const unzipped = Number(listing[listing.length - 1].trim().split(/\s+/)[0])
-  const cpu = execFileSync('sh', ['-c', "lscpu | sed -n 's/^Model name: *//p'"], { encoding: 'utf8' }).trim()
+  const cpu = execFileSync('sh', ['-c', "lscpu | sed -n 's/^Model name: *//p'"], {
+    encoding: 'utf8',
+  }).trim()
   console.log(`machine: ${os.cpus().length} cores, ${cpu}, node ${process.version}`)
   console.log('| run | runs | median | min | max |')
   console.log('|---|---|---|---|---|')
@@ -54,7 +57,9 @@ try {
     )
   }
   console.log(`cached/cold ratio (median): ${(median(cached) / median(cold)).toFixed(2)}`)
-  console.log(`layer: ${(zipped / 1024).toFixed(1)} KiB zipped, ${(unzipped / 1024).toFixed(1)} KiB unzipped`)
+  console.log(
+    `layer: ${(zipped / 1024).toFixed(1)} KiB zipped, ${(unzipped / 1024).toFixed(1)} KiB unzipped`,
+  )
 } finally {
   await source.server.close()
   await fs.rm(root, { recursive: true, force: true })
