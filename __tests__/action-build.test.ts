@@ -5,6 +5,7 @@ import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { sha256, startTestSource, type TestSource } from './support/pil-source.js'
 import { type ActionRun, makeRunnerDirs, runAction } from './support/run-action.js'
+import { startRuntime } from './support/runtime-process.js'
 
 let root: string
 let source: TestSource
@@ -96,6 +97,37 @@ describe('a cold build from a real source tarball', () => {
     )
     expect(version.trim()).toBe('23.2.8')
   })
+})
+
+test('the unpacked layer serves an invocation with the compiled interpreter and bundled libraries', async () => {
+  const layer = path.join(root, 'served')
+  execFileSync('unzip', ['-q', first.outputs['layer-zip'], '-d', layer])
+  const runtime = await startRuntime(
+    layer,
+    {
+      'app.l': [
+        '(de main (Event Headers)',
+        '   (list',
+        '      (cons "echo" (cdr (assoc "msg" Event)))',
+        '      (cons "json" (pack (json-fixture-loaded)))',
+        '      (cons "awscurl" (pack (awscurl-fixture-loaded)))',
+        '      (cons "version" (glue "." (version T))) ) )',
+      ].join('\n'),
+    },
+    'app.main',
+  )
+  try {
+    const outcome = await runtime.emulator.invoke({ msg: 'hello' })
+    expect(outcome.kind).toBe('response')
+    expect(JSON.parse(outcome.body.toString())).toEqual({
+      echo: 'hello',
+      json: 'json',
+      awscurl: 'awscurl',
+      version: '23.2.8',
+    })
+  } finally {
+    await runtime.stop()
+  }
 })
 
 describe('a second run with the same inputs', () => {
