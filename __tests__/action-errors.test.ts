@@ -196,3 +196,20 @@ test('a bundled library whose digest does not match', async () => {
 test('a library URL without its digest', async () => {
   await expectFailure({ 'json-sha256': '' }, /Input 'json-url' needs 'json-sha256'/)
 })
+
+test('missing build tools with installing switched off name the exact command', async () => {
+  // A PATH with make and binutils but no LLVM toolchain.
+  const bin = path.join(root, 'partial-bin')
+  await fs.mkdir(bin, { recursive: true })
+  for (const tool of ['make', 'pkg-config', 'readelf', 'strip', 'sh', 'uname', 'cut']) {
+    await fs.symlink(`/usr/bin/${tool}`, path.join(bin, tool)).catch(() => undefined)
+  }
+  const run = await runAction(
+    { ...source.inputs, 'install-dependencies': 'false', cache: 'false' },
+    { env: { PATH: bin } },
+  )
+  expect(run.code).toBe(1)
+  expect(run.stdout).toMatch(
+    /Missing build dependencies: clang, llvm\. Install them with: sudo apt-get update && sudo apt-get install -y --no-install-recommends clang llvm/,
+  )
+})
