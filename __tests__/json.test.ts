@@ -137,6 +137,19 @@ describe('JSON decoding', () => {
     ])
   })
 
+  it('keeps integers longer than *LambdaJsonDigits as text, to bound the decoding time', async () => {
+    const long = '9'.repeat(1000)
+    await expectValues([
+      [`(num? ${decode(long)})`, long],
+      [`(car ${decode(`${long}9`)})`, 'lambda-json-number'],
+      [roundTrip(`[${long}9,-${long}]`), lispString(`[${long}9,-${long}]`)],
+      [
+        `(= (lambda-json-fixed ${decode(`${long}9`)} 1) (* 10 (format ${lispString(`${long}9`)})))`,
+        'T',
+      ],
+    ])
+  })
+
   it('keeps non-integers as their exact text under a number marker', async () => {
     await expectValues([
       [decode('1.50'), '(lambda-json-number . "1.50")'],
