@@ -124,6 +124,8 @@ describe('JSON decoding', () => {
       [`(mapcar char (chop ${decode('"\\ud800x"')}))`, '(65533 120)'],
       [`(mapcar char (chop ${decode('"\\udc00\\ud800\\n"')}))`, '(65533 65533 10)'],
       [`(mapcar char (chop ${decode('"\\ud800\\ud800\\udc00"')}))`, '(65533 65536)'],
+      // A long run of lone high surrogates: a loop, not one recursion each
+      [`(length (lambda-json-decode (pack "\\"" (need 300000 "\\\\ud800") "\\"")))`, '300000'],
     ])
   })
 
