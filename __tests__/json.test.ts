@@ -98,6 +98,49 @@ const decode = (json: string) => `(lambda-json-decode ${lispString(json)})`
 const encode = (lisp: string) => `(lambda-json-encode ${lisp})`
 const roundTrip = (json: string) => encode(decode(json))
 
+describe('JSON decoding agrees with JSON.parse', () => {
+  // Every prefix of every y_ file, and every one-character change to it from a
+  // set of characters that matter to the grammar: each must be accepted exactly
+  // when JSON.parse accepts it, and rejected only with the Invalid JSON error.
+  const originals = byPrefix('y_').map((f) => readFileSync(path.join(suiteDir, f), 'utf8'))
+  const changes = ['"', '\\', '[', ']', '{', '}', ',', ':', '0', '-', '.', 'e', ' ', '\n', 'u', 't']
+  const variants = new Set<string>()
+  for (const text of originals) {
+    const chars = Array.from(text)
+    for (let i = 0; i <= chars.length; i++) {
+      variants.add(chars.slice(0, i).join(''))
+      for (const c of changes) {
+        if (i < chars.length)
+          variants.add([...chars.slice(0, i), c, ...chars.slice(i + 1)].join(''))
+        variants.add([...chars.slice(0, i), c, ...chars.slice(i)].join(''))
+      }
+    }
+  }
+  // PicoLisp strings cannot hold NUL: such inputs never reach the decoder
+  const inputs = [...variants].filter((v) => !v.includes('\u0000'))
+
+  it(`accepts exactly what JSON.parse accepts among ${inputs.length} variants of the y_ files`, async () => {
+    const results = await evalLisp(inputs.map(decode))
+    const accepts = (input: string) => {
+      try {
+        JSON.parse(input)
+        return true
+      } catch {
+        return false
+      }
+    }
+    const disagreements = inputs.flatMap((input, i) => {
+      const r = results[i]
+      const clean = r.ok || r.message.startsWith('Invalid JSON: ')
+      return r.ok === accepts(input) && clean ? [] : [{ input, result: r }]
+    })
+    // Both kinds are well represented, so agreeing means something
+    expect(results.filter((r) => r.ok).length).toBeGreaterThan(1000)
+    expect(results.filter((r) => !r.ok).length).toBeGreaterThan(1000)
+    expect(disagreements.slice(0, 10)).toEqual([])
+  })
+})
+
 describe('JSON decoding', () => {
   it('maps JSON onto the aw-compatible data model', async () => {
     await expectValues([
