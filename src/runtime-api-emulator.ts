@@ -100,6 +100,8 @@ export class RuntimeApiEmulator {
   nextRequests = 0
   /** How many TCP connections the runtime opened. */
   connections = 0
+  /** Called as each GET /next arrives (benchmarks time start-up with it). */
+  onNextRequest: (() => void) | undefined
 
   /** Starts listening on an ephemeral port of 127.0.0.1. */
   async start(): Promise<this> {
@@ -248,6 +250,7 @@ export class RuntimeApiEmulator {
 
   private next(req: IncomingMessage, res: ServerResponse): void {
     this.nextRequests++
+    this.onNextRequest?.()
     const injected = this.takeInjected('next')
     if (injected) {
       reply(res, injected.status, { errorMessage: 'injected', errorType: 'Injected' })

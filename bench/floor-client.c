@@ -1,0 +1,89 @@
+/*
+ * The floor for bench/runtime.ts: the cheapest Runtime API client possible.
+ * One keep-alive socket; GET /next, then POST the event back as the response.
+ * It only looks for the two headers it needs (request id, Content-Length) and
+ * never parses the body. Usage: floor-client <host> <port>; runs until the
+ * server goes away.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static char buf[8 << 20]; /* holds headers plus a body up to 6 MiB */
+
+static int write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w <= 0) return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Reads one response: returns the header length; *body_len gets Content-Length. */
+static long read_response(int fd, long *body_len, char *id, size_t id_size) {
+  long have = 0, head = -1;
+  while (head < 0) {
+    ssize_t r = read(fd, buf + have, sizeof buf - 1 - (size_t)have);
+    if (r <= 0) return -1;
+    have += r;
+    buf[have] = 0;
+    char *end = strstr(buf, "\r\n\r\n");
+    if (end) head = end + 4 - buf;
+  }
+  *body_len = 0;
+  id[0] = 0;
+  for (char *line = buf; line < buf + head;) {
+    char *eol = strstr(line, "\r\n");
+    if (strncasecmp(line, "content-length:", 15) == 0) *body_len = atol(line + 15);
+    if (strncasecmp(line, "lambda-runtime-aws-request-id:", 30) == 0) {
+      char *v = line + 30;
+      while (*v == ' ') v++;
+      size_t n = (size_t)(eol - v) < id_size - 1 ? (size_t)(eol - v) : id_size - 1;
+      memcpy(id, v, n);
+      id[n] = 0;
+    }
+    line = eol + 2;
+  }
+  while (have < head + *body_len) {
+    ssize_t r = read(fd, buf + have, sizeof buf - (size_t)have);
+    if (r <= 0) return -1;
+    have += r;
+  }
+  return head;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) return 2;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
+  inet_pton(AF_INET, argv[1], &addr.sin_addr);
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) return 1;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  char req[512], id[128];
+  static char out[8 << 20];
+  for (;;) {
+    int n = snprintf(req, sizeof req,
+                     "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: %s\r\n\r\n", argv[1]);
+    if (write_all(fd, req, (size_t)n) < 0) return 0;
+    long len;
+    long head = read_response(fd, &len, id, sizeof id);
+    if (head < 0) return 0;
+    /* Headers and body in one write, as the PicoLisp runtime does */
+    n = snprintf(out, 512,
+                 "POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: %s\r\n"
+                 "Content-Length: %ld\r\n\r\n",
+                 id, argv[1], len);
+    memcpy(out + n, buf + head, (size_t)len);
+    if (write_all(fd, out, (size_t)n + (size_t)len) < 0) return 0;
+    if (read_response(fd, &len, id, sizeof id) < 0) return 0;
+  }
+}

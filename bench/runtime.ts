@@ -1,0 +1,190 @@
+/**
+ * Runtime benchmark: per-invocation time of the PicoLisp runtime with an echo
+ * handler (decode + encode) at 100 B, 100 KB and 1 MB, next to a floor client
+ * (bench/floor-client.c: one keep-alive socket, no parsing) against the same
+ * emulator; cold start; resident memory after 100 and 10,000 invocations.
+ *
+ * The emulator runs in this Node process for both clients: each invocation is
+ * one await of invoke(), so server work is identical and the difference is the
+ * client. Run: npm run bench:runtime
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildRuntimeLayer } from '../__tests__/support/runtime-layer.js'
+import { RuntimeApiEmulator } from '../src/runtime-api-emulator.js'
+
+const WORK = join(process.cwd(), '.bench-work')
+const MIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
+
+interface Client {
+  name: string
+  emulator: RuntimeApiEmulator
+  child: ChildProcess
+  stop: () => Promise<void>
+}
+
+function buildFloor(): string {
+  mkdirSync(WORK, { recursive: true })
+  const exe = join(WORK, 'floor-client')
+  execFileSync('cc', ['-O2', '-o', exe, join(import.meta.dirname, 'floor-client.c')])
+  return exe
+}
+
+async function startClient(name: string, spawnIt: (api: string) => ChildProcess): Promise<Client> {
+  const emulator = await new RuntimeApiEmulator().start()
+  const child = spawnIt(emulator.address)
+  emulator.attach(child)
+  return {
+    name,
+    emulator,
+    child,
+    stop: async () => {
+      child.kill('SIGKILL')
+      await emulator.stop()
+    },
+  }
+}
+
+function startRuntime(layer: string, taskRoot: string, env: Record<string, string> = {}) {
+  return (api: string) =>
+    spawn(join(layer, 'bootstrap'), [], {
+      cwd: taskRoot,
+      env: {
+        PATH: process.env.PATH,
+        LAMBDA_TASK_ROOT: taskRoot,
+        _HANDLER: 'echo.handler',
+        AWS_LAMBDA_RUNTIME_API: api,
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+}
+
+function startFloor(exe: string) {
+  return (api: string) => {
+    const [host, port] = api.split(':') as [string, string]
+    return spawn(exe, [host, port], { stdio: ['ignore', 'ignore', 'pipe'] })
+  }
+}
+
+/** A JSON object of about `bytes` bytes: a few fields and one long string. */
+function event(bytes: number): string {
+  const head = { id: 'evt-1', n: 42, ok: true, tags: ['a', 'b'] }
+  const base = JSON.stringify({ ...head, data: '' })
+  return JSON.stringify({ ...head, data: 'x'.repeat(Math.max(0, bytes - base.length)) })
+}
+
+/** Mean µs per invocation over at least MIN_SECONDS, after a warm-up. */
+async function perInvocation(client: Client, body: string): Promise<{ us: number; n: number }> {
+  for (let i = 0; i < 20; i++) await client.emulator.invoke(body)
+  let n = 0
+  const start = process.hrtime.bigint()
+  const limit = start + BigInt(MIN_SECONDS * 1e9)
+  let now = start
+  while (now < limit) {
+    for (let i = 0; i < 10; i++) {
+      const o = await client.emulator.invoke(body)
+      if (o.kind !== 'response' || o.body.length !== body.length)
+        throw new Error(`${client.name}: bad answer ${o.kind}`)
+    }
+    n += 10
+    now = process.hrtime.bigint()
+  }
+  return { us: Number(now - start) / 1e3 / n, n }
+}
+
+/** Median ms from spawn to the first GET /next. */
+async function coldStart(spawnIt: (api: string) => ChildProcess, runs: number): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const emulator = await new RuntimeApiEmulator().start()
+    let t0 = 0n
+    const first = new Promise<bigint>((resolve) => {
+      emulator.onNextRequest = () => resolve(process.hrtime.bigint())
+    })
+    t0 = process.hrtime.bigint()
+    const child = spawnIt(emulator.address)
+    times.push(Number((await first) - t0) / 1e6)
+    child.kill('SIGKILL')
+    await emulator.stop()
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)] as number
+}
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return Number(m?.[1])
+}
+
+function version(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8' }).trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+async function main() {
+  const floorExe = buildFloor()
+  const layer = await buildRuntimeLayer()
+  const taskRoot = join(tmpdir(), `pil-bench-task-${process.pid}`)
+  mkdirSync(taskRoot, { recursive: true })
+  writeFileSync(join(taskRoot, 'echo.l'), '(de handler (Event Headers) Event)\n')
+
+  const lines: string[] = []
+  const say = (s: string) => {
+    console.log(s)
+    lines.push(s)
+  }
+  say(`- nproc: ${version('nproc', [])}`)
+  say(`- CPU: ${version('sh', ['-c', "lscpu | grep 'Model name' | sed 's/Model name: *//'"])}`)
+  say(
+    `- node ${process.version}, picolisp ${version('sh', ['-c', "echo '(bye)' | picolisp -version"])}`,
+  )
+  say('')
+  say('| event | floor µs/inv | runtime µs/inv | ratio | invocations (floor / runtime) |')
+  say('|---|---:|---:|---:|---:|')
+  for (const [label, bytes] of [
+    ['100 B', 100],
+    ['100 KB', 100 * 1024],
+    ['1 MB', 1024 * 1024],
+  ] as const) {
+    const body = event(bytes)
+    const floor = await startClient('floor', startFloor(floorExe))
+    const f = await perInvocation(floor, body)
+    await floor.stop()
+    const runtime = await startClient('runtime', startRuntime(layer, taskRoot))
+    const r = await perInvocation(runtime, body)
+    await runtime.stop()
+    say(
+      `| ${label} | ${f.us.toFixed(0)} | ${r.us.toFixed(0)} | ${(r.us / f.us).toFixed(2)}× | ${f.n} / ${r.n} |`,
+    )
+  }
+
+  const coldFloor = await coldStart(startFloor(floorExe), 21)
+  const coldRuntime = await coldStart(startRuntime(layer, taskRoot), 21)
+  say('')
+  say(
+    `Cold start, exec to first /next (median of 21): runtime ${coldRuntime.toFixed(1)} ms, floor ${coldFloor.toFixed(1)} ms (${(coldRuntime / coldFloor).toFixed(1)}×)`,
+  )
+
+  const runtime = await startClient('runtime', startRuntime(layer, taskRoot))
+  const small = event(100)
+  for (let i = 0; i < 100; i++) await runtime.emulator.invoke(small)
+  const after100 = rssKb(runtime.child.pid as number)
+  for (let i = 100; i < 10_000; i++) await runtime.emulator.invoke(small)
+  const after10k = rssKb(runtime.child.pid as number)
+  await runtime.stop()
+  say(
+    `RSS (100 B echo): ${after100} kB after 100 invocations, ${after10k} kB after 10,000 (${(((after10k - after100) / after100) * 100).toFixed(1)}%)`,
+  )
+
+  rmSync(taskRoot, { recursive: true, force: true })
+  rmSync(layer, { recursive: true, force: true })
+  writeFileSync(join(WORK, 'runtime-bench.md'), `${lines.join('\n')}\n`)
+}
+
+await main()
