@@ -103,8 +103,8 @@ export class RuntimeApiEmulator {
   /** Called as each GET /next arrives (benchmarks time start-up with it). */
   onNextRequest: (() => void) | undefined
 
-  /** Starts listening on an ephemeral port of 127.0.0.1. */
-  async start(): Promise<this> {
+  /** Starts listening on an ephemeral port of 127.0.0.1 (or ::1). */
+  async start(host: '127.0.0.1' | '::1' = '127.0.0.1'): Promise<this> {
     const server = createServer((req, res) => this.route(req, res))
     // /next is a long poll that must never time out; connections stay open
     server.requestTimeout = 0
@@ -116,17 +116,17 @@ export class RuntimeApiEmulator {
     })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(0, '127.0.0.1', resolve)
+      server.listen(0, host, resolve)
     })
     this.server = server
     return this
   }
 
-  /** Value for AWS_LAMBDA_RUNTIME_API: "127.0.0.1:<port>". */
+  /** Value for AWS_LAMBDA_RUNTIME_API: "127.0.0.1:<port>" or "[::1]:<port>". */
   get address(): string {
     if (!this.server) throw new Error('emulator not started')
-    const { port } = this.server.address() as AddressInfo
-    return `127.0.0.1:${port}`
+    const { address, port } = this.server.address() as AddressInfo
+    return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
   }
 
   async stop(): Promise<void> {

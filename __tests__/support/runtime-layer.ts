@@ -1,4 +1,4 @@
-import { chmod, copyFile, mkdir, mkdtemp, readdir, symlink } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,7 +12,7 @@ const DEBIAN_PICOLISP = '/usr/lib/picolisp'
  * home `@` from the path of its first argument (picoLisp/lib.l), not from where
  * a symlink points, so `@runtime/…` resolves inside this layer.
  */
-export async function buildRuntimeLayer(): Promise<string> {
+export async function buildRuntimeLayer(extraFiles: Record<string, string> = {}): Promise<string> {
   const layer = await mkdtemp(join(tmpdir(), 'pil-layer-'))
   const pico = join(layer, 'picoLisp')
   await mkdir(join(pico, 'bin'), { recursive: true })
@@ -26,5 +26,10 @@ export async function buildRuntimeLayer(): Promise<string> {
   }
   await copyFile(join(REPO_RUNTIME, 'bootstrap'), join(layer, 'bootstrap'))
   await chmod(join(layer, 'bootstrap'), 0o755)
+  // e.g. stand-ins for aw's libraries at picoLisp/json/json.l
+  for (const [path, source] of Object.entries(extraFiles)) {
+    await mkdir(dirname(join(layer, path)), { recursive: true })
+    await writeFile(join(layer, path), source)
+  }
   return layer
 }

@@ -33,8 +33,9 @@ export async function startRuntime(
   files: HandlerFiles,
   handler: string | undefined,
   env: Record<string, string> = {},
+  host: '127.0.0.1' | '::1' = '127.0.0.1',
 ): Promise<RunningRuntime> {
-  const emulator = await new RuntimeApiEmulator().start()
+  const emulator = await new RuntimeApiEmulator().start(host)
   const taskRoot = await makeTaskRoot(files)
   const childEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
