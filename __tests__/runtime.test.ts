@@ -193,6 +193,9 @@ describe('the runtime serving invocations', () => {
     rt = await startRuntime(layer, { 'raw.l': RAW_HANDLER }, 'raw.main')
     const o = await rt.emulator.invoke('{"not": "decoded" ,  "x":1}')
     expect(expectResponse(o).toString()).toBe('raw:{"not": "decoded" ,  "x":1}')
+    // Bodies over 4 KB take another path (an in-memory file)
+    const big = `"${'ü'.repeat(300_000)}"`
+    expect(expectResponse(await rt.emulator.invoke(big)).toString()).toBe(`raw:${big}`)
   })
 
   it('reports a response over 6 MB as an error for that invocation and goes on', async () => {
