@@ -1,5 +1,6 @@
 // Measures runtime/json.l against pil21's own @lib/json.l (readJson/printJson)
-// on generated 1 MB and 6 MB Lambda-like events. Run: npm run bench:json
+// on generated Lambda-like events of 1 MB and 6 MB (and 1 kB, where the cost
+// per call shows). Run: npm run bench:json
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -53,7 +54,9 @@ function main() {
     console.log('Median of N rounds in one PicoLisp process; MB = 10^6 bytes.\n')
     console.log('| event | operation | ours MB/s | pil21 @lib/json.l MB/s | ours/pil21 |')
     console.log('|---|---|---:|---:|---:|')
+    const fallback: string[] = []
     for (const [label, bytes, rounds] of [
+      ['1 kB', 1_000, 2001],
       ['1 MB', 1_000_000, 21],
       ['6 MB', 6_000_000, 7],
     ] as const) {
@@ -69,7 +72,16 @@ function main() {
           `| ${label} (${size} B, ${rounds} rounds) | ${text} | ${ours.toFixed(1)} | ${pil.toFixed(1)} | ${(ours / pil).toFixed(2)} |`,
         )
       }
+      const memfd = times.get('decode-string-ours') ?? Number.NaN
+      const fork = times.get('decode-string-fork') ?? Number.NaN
+      fallback.push(`| ${label} | ${memfd} µs | ${fork} µs | ${(fork / memfd).toFixed(2)} |`)
     }
+    console.log(
+      '\nDecoding a string: in-memory file (the default) against the forked-pipe fallback.\n',
+    )
+    console.log('| event | in-memory file | forked pipe | pipe/file |')
+    console.log('|---|---:|---:|---:|')
+    for (const line of fallback) console.log(line)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
