@@ -295,6 +295,56 @@ describe('JSON encoding', () => {
     ])
   })
 
+  it('encodes random strings of awkward characters so that JSON.parse gives them back', async () => {
+    // Quotes, backslashes, carets (PicoLisp's own escape), control characters
+    // (including ^\\ and ^^, whose printed forms hold a backslash or a caret), DEL
+    // and non-ASCII, in a fixed pseudo-random mix
+    const alphabet = [
+      'a',
+      '\\',
+      '^',
+      '"',
+      '\n',
+      '\t',
+      '\u0001',
+      '\u001c',
+      '\u001e',
+      '\u007f',
+      'é',
+      '😀',
+      '@',
+      '?',
+      'J',
+      '/',
+    ]
+    let seed = 7
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed / 2147483648
+    }
+    const strings = Array.from({ length: 3000 }, () =>
+      Array.from(
+        { length: 1 + Math.floor(next() * 12) },
+        () => alphabet[Math.floor(next() * alphabet.length)],
+      ).join(''),
+    )
+    const results = await evalLisp(
+      strings.map((s) => encode(`(list T ${lispString(s)} (list (cons ${lispString(s)} 1)))`)),
+      true,
+    )
+    const wrong = strings.flatMap((s, i): { s: string; r: EvalResult }[] => {
+      const r = results[i]
+      if (!r.ok) return [{ s, r }]
+      try {
+        const v = JSON.parse(r.value)
+        return v[0] === s && v[1][s] === 1 ? [] : [{ s, r }]
+      } catch {
+        return [{ s, r }]
+      }
+    })
+    expect(wrong.slice(0, 10)).toEqual([])
+  })
+
   it('writes non-ASCII as raw UTF-8 and round-trips it', async () => {
     const text = '["héllo", "日本語", "😀", "Ωmega\\u2028"]'
     const [result] = await evalLisp([roundTrip(text)])

@@ -17,7 +17,7 @@ export interface DriverRun {
 
 /** Runs one PicoLisp process with the codec and the driver, feeding `input` on stdin. */
 export function runDriver(
-  entry: 'json-test-files' | 'json-test-eval',
+  entry: 'json-test-files' | 'json-test-eval' | 'json-test-eval-raw',
   input: string,
   timeoutMs = 60_000,
 ): Promise<DriverRun> {
@@ -83,9 +83,13 @@ export async function decodeFiles(files: string[]): Promise<Map<string, Outcome>
 
 export type EvalResult = { ok: true; value: string } | { ok: false; message: string }
 
-/** Evaluates Lisp expressions in one process; each yields its printed value or its error. */
-export async function evalLisp(exprs: string[]): Promise<EvalResult[]> {
-  const run = await runDriver('json-test-eval', `${exprs.join('\n')}\n`)
+/**
+ * Evaluates Lisp expressions in one process; each yields its printed value (or with
+ * `raw`, the string it returns) or its error.
+ */
+export async function evalLisp(exprs: string[], raw = false): Promise<EvalResult[]> {
+  const entry = raw ? 'json-test-eval-raw' : 'json-test-eval'
+  const run = await runDriver(entry, `${exprs.join('\n')}\n`)
   if (run.lines.length !== exprs.length) {
     throw new Error(
       `expected ${exprs.length} results, got ${run.lines.length} (exit ${run.code}, signal ${run.signal}): ${run.stderr}`,
