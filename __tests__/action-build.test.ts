@@ -21,6 +21,15 @@ function zipModes(zip: string): Map<string, string> {
   return modes
 }
 
+/** `unzip -v` lines as "name size crc", one per entry. */
+function zipCrcs(zip: string): string[] {
+  return execFileSync('unzip', ['-v', zip], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length === 8 && /^[0-9a-f]{8}$/.test(f[6]))
+    .map((f) => `${f[7]} ${f[0]} ${f[6]}`)
+}
+
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'action-build-'))
   source = await startTestSource(root)
@@ -155,6 +164,8 @@ test('two cold builds in separate runners give the same layer-sha256', async () 
   })
   expect(other.code, other.stdout).toBe(0)
   expect(other.outputs['cache-hit']).toBe('false')
+  // Entry by entry first (name, size, CRC), so a difference names the file.
+  expect(zipCrcs(other.outputs['layer-zip'])).toEqual(zipCrcs(first.outputs['layer-zip']))
   expect(other.outputs['layer-sha256']).toBe(first.outputs['layer-sha256'])
 })
 
