@@ -228,11 +228,29 @@ describe('JSON decoding', () => {
     expect(message).toMatch(/^Invalid JSON: expected ',' or '\]' in array at end of input/)
   })
 
-  it('works through a forked pipe where no in-memory file can be made', async () => {
+  it('works through a temporary file where no in-memory file can be made', async () => {
     const json = '{"a":[1,2.5,"x\\n^"]}'
+    const tmp = '(cons *Pid (pack "/tmp/lambda-json-test-" *Pid))'
     await expectValues([
-      [`(let *LambdaJsonBuffer (list *Pid) ${roundTrip(json)})`, lispString(json)],
-      [`(let *LambdaJsonBuffer (list *Pid) (cdr (lambda-json-buffer)))`, 'NIL'],
+      [`(let *LambdaJsonBuffer ${tmp} ${roundTrip(json)})`, lispString(json)],
+      [`(let *LambdaJsonBuffer ${tmp} (bool (pre? "/tmp/" (lambda-json-buffer))))`, 'T'],
+      ['(bool (pre? "/proc/self/fd/" (lambda-json-buffer)))', 'T'],
+    ])
+  })
+
+  it('survives many calls in one process, as the runtime makes them', async () => {
+    // A soak test: a standalone loop of this decode crashed pil21 23.2 when each call
+    // ended in 'finally' around 'native' (see lambda-json-through); here it guards the
+    // many-calls path in general, since the crash depended on GC timing
+    await expectValues([
+      [
+        `(do 200000 (lambda-json-decode "[20.1, 3.5e3]"))`,
+        '(T (lambda-json-number . "20.1") (lambda-json-number . "3.5e3"))',
+      ],
+      [
+        `(do 50000 ${roundTrip('{"a":[-0,"x\\ny",true,null,{}],"b":"\\u00e9"}')})`,
+        lispString('{"a":[-0,"x\\ny",true,null,{}],"b":"é"}'),
+      ],
     ])
   })
 
