@@ -196,3 +196,29 @@ test('SOURCE_DATE_EPOCH sets the entry times and so changes the digest', async (
     execFileSync('zipinfo', [run.outputs['layer-zip'], 'bootstrap'], { encoding: 'utf8' }),
   ).toMatch(/23-Nov-14 22:13/)
 })
+
+describe('a source given as a file', () => {
+  test.each([
+    ['a file:// URL', () => `file://${source.tarball.path}`],
+    ['a local path', () => source.tarball.path],
+  ])(
+    '%s without a digest is read, and the warning prints its sha256 to pin',
+    async (_, location) => {
+      const dirs = await makeRunnerDirs()
+      await fs.cp(first.dirs.toolCache, dirs.toolCache, { recursive: true })
+      const run = await runAction(
+        { ...source.inputs, 'source-url': location(), 'source-sha256': '' },
+        { dirs },
+      )
+      expect(run.code, run.stdout).toBe(0)
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `::warning::No sha256 is known for \\S+picoLisp-23\\.2\\.tgz\\. It was ${source.tarball.sha256}`,
+        ),
+      )
+      // Same digest, same key: the build compiled from the HTTP copy is reused.
+      expect(run.outputs['cache-hit']).toBe('true')
+      expect(run.outputs['layer-sha256']).toBe(first.outputs['layer-sha256'])
+    },
+  )
+})
