@@ -310,6 +310,26 @@ describe('JSON encoding', () => {
     if (result.ok) expect(result.value).toBe(lispString(JSON.stringify(nasty)))
   })
 
+  it('escapes strings too long to be checked natively, with or without carets', async () => {
+    // Over *LambdaJsonNativeMax (64 KiB) bytes: checked through their printed form
+    const long = 'a'.repeat(70_000)
+    await expectValues([
+      [encode(`(pack (need 70000 "a") "^J\\"\\\\")`), lispString(JSON.stringify(`${long}\n"\\`))],
+      [encode(`(pack (need 70000 "a") "^J\\^")`), lispString(JSON.stringify(`${long}\n^`))],
+      [encode(`(pack (need 70000 "a") "\\"")`), lispString(JSON.stringify(`${long}"`))],
+    ])
+  })
+
+  it('encodes into the buffer file, giving its size for Content-Length', async () => {
+    const json = JSON.stringify({ a: 'x\ny', é: [1, '"'] })
+    await expectValues([
+      [
+        `(let R (lambda-json-encode-file '(("a" . "x^Jy") ("é" T 1 "\\""))) (list (car R) (in (cdr R) (line T))))`,
+        `(${Buffer.byteLength(json)} ${lispString(json)})`,
+      ],
+    ])
+  })
+
   it('prints to the current output channel', async () => {
     await expectValues([
       [`(pipe (lambda-json-print '(("a" T 1 "\\^"))) (till NIL T))`, lispString('{"a":[1,"^"]}')],
