@@ -14,7 +14,6 @@ export interface CompiledPicoLisp {
   dir: string
   version: string
   cacheHit: boolean
-  cacheKey: string
 }
 
 /** Kept in the compiled tree, so a cache hit knows the version without running anything. */
@@ -71,18 +70,17 @@ export async function obtainPicoLisp(
     if (cached) {
       const version = (await fs.readFile(path.join(cached, VERSION_FILE), 'utf8')).trim()
       core.info(`Cache hit: PicoLisp ${version} compiled earlier, nothing to build.`)
-      return { dir: cached, version, cacheHit: true, cacheKey: key }
+      return { dir: cached, version, cacheHit: true }
     }
   }
   let tarball = digest.tarball
   if (!tarball) {
     tarball = await fetchFile(inputs.sourceUrl, 'source-url', inputs.workspace, workDir)
-    await verifySha256(
-      tarball,
-      digest.sha256,
-      `the source tarball ${inputs.sourceUrl}`,
-      'source-sha256',
-    )
+    // A digest from the release table guards against a tampered download or mirror.
+    const origin = inputs.sourceSha256FromTable
+      ? `the known digest of PicoLisp ${inputs.version}; override with 'source-sha256'`
+      : "input 'source-sha256'"
+    await verifySha256(tarball, digest.sha256, `the source tarball ${inputs.sourceUrl}`, origin)
   }
   const llvm = await ensureBuildTools(inputs.installDependencies)
   const sourceDir = await extractSource(tarball.path, path.join(workDir, 'source'))
@@ -99,5 +97,5 @@ export async function obtainPicoLisp(
   }
   await fs.writeFile(path.join(dir, VERSION_FILE), `${version}\n`)
   if (inputs.cache) await saveBuild(key, dir, inputs.architecture)
-  return { dir, version, cacheHit: false, cacheKey: key }
+  return { dir, version, cacheHit: false }
 }

@@ -67,13 +67,14 @@ export async function verifySha256(
   file: FetchedFile,
   expected: string,
   what: string,
-  input: string,
+  /** Where the expected digest came from, e.g. "input 'source-sha256'". */
+  origin: string,
 ): Promise<void> {
   const actual = await sha256File(file.path)
   if (actual === expected) return
   if (file.downloaded) await fs.rm(file.path, { force: true })
   throw new Error(
-    `The sha256 of ${what} does not match (input '${input}'): expected ${expected}, got ${actual}.` +
+    `The sha256 of ${what} does not match (${origin}): expected ${expected}, got ${actual}.` +
       (file.downloaded ? ' The download was deleted.' : ''),
   )
 }

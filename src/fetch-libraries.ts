@@ -11,15 +11,14 @@ export async function fetchLibraries(
   const fetched: FetchedLibrary[] = []
   for (const library of libraries) {
     const input = `${library.pin.id}-url`
+    const origin =
+      library.url === library.pin.url
+        ? `the pinned digest; a mirror needs '${input}' and '${library.pin.id}-sha256'`
+        : `input '${library.pin.id}-sha256'`
     const file = await fetchFile(library.url, input, baseDir, downloadDir)
-    await verifySha256(file, library.sha256, library.pin.file, `${library.pin.id}-sha256`)
+    await verifySha256(file, library.sha256, library.pin.file, origin)
     const license = await fetchFile(library.licenseUrl, input, baseDir, downloadDir)
-    await verifySha256(
-      license,
-      library.licenseSha256,
-      `${library.pin.file}'s LICENSE`,
-      `${library.pin.id}-sha256`,
-    )
+    await verifySha256(license, library.licenseSha256, `${library.pin.file}'s LICENSE`, origin)
     fetched.push({
       folder: library.pin.folder,
       file: library.pin.file,

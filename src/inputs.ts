@@ -19,6 +19,8 @@ export interface BuildInputs {
   sourceUrl: string
   /** Expected tarball digest, when the user or the release table knows it. */
   sourceSha256?: string
+  /** True when that digest is the release table's, not the user's. */
+  sourceSha256FromTable: boolean
   architecture: Architecture
   builder: 'native'
   installDependencies: boolean
@@ -151,6 +153,7 @@ export function readBuildInputs(): BuildInputs {
     version,
     sourceUrl: text('source-url') || releaseUrl(version),
     sourceSha256: sourceSha256 ?? KNOWN_SHA256[version],
+    sourceSha256FromTable: sourceSha256 === undefined && KNOWN_SHA256[version] !== undefined,
     architecture,
     builder: parseBuilder(text('builder')),
     installDependencies: booleanInput('install-dependencies', true),
