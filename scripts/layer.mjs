@@ -7,34 +7,10 @@ import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
-const inputNames = [
-  'picolisp-version',
-  'source-url',
-  'source-sha256',
-  'architecture',
-  'builder',
-  'install-dependencies',
-  'cache',
-  'include-json',
-  'include-awscurl',
-  'json-url',
-  'json-sha256',
-  'awscurl-url',
-  'awscurl-sha256',
-  'extra-files',
-  'output',
-  'publish',
-  'layer-name',
-  'regions',
-  'description',
-  'license-info',
-  'compatible-runtimes',
-  'share-with',
-  'skip-unchanged',
-  'keep-versions',
-  's3-bucket',
-  'dry-run',
-]
+// The flags are the action's inputs, read from action.yml so the two never drift apart.
+const actionYml = readFileSync(new URL('../action.yml', import.meta.url), 'utf8')
+const inputsBlock = actionYml.slice(actionYml.indexOf('\ninputs:'), actionYml.indexOf('\noutputs:'))
+const inputNames = [...inputsBlock.matchAll(/^ {2}([a-z0-9-]+):$/gm)].map((m) => m[1])
 const { values } = parseArgs({
   options: Object.fromEntries([
     ...inputNames.map((name) => [name, { type: 'string' }]),
