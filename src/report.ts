@@ -25,14 +25,23 @@ export function setBuildOutputs(layer: BuiltLayer, cacheHit: boolean): void {
   core.setOutput('cache-hit', String(cacheHit))
 }
 
-const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+}
+
+/** Local runs have no job summary file: the summary is then left out. */
+export function hasJobSummary(): boolean {
+  return Boolean(process.env.GITHUB_STEP_SUMMARY)
+}
 
 /** The job summary of the build; a no-op where there is no summary file (local runs). */
 export async function writeBuildSummary(
   layer: BuiltLayer,
   details: { cacheHit: boolean; unzippedSize: number; timer: PhaseTimer },
 ): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
+  if (!hasJobSummary()) return
   await core.summary
     .addHeading(`PicoLisp ${layer.picolispVersion} Lambda layer (${layer.architecture})`, 2)
     .addTable([
@@ -47,8 +56,8 @@ export async function writeBuildSummary(
       [
         layer.picolispVersion,
         layer.architecture,
-        kib(layer.size),
-        kib(details.unzippedSize),
+        humanSize(layer.size),
+        humanSize(details.unzippedSize),
         `<code>${layer.sha256}</code>`,
         details.cacheHit ? 'yes' : 'no',
       ],

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import * as core from '@actions/core'
+import { humanSize } from '../report.js'
 import type { BuiltLayer } from '../types.js'
 import { mapWithLimit } from './concurrency.js'
 import type { PublishInputs } from './inputs.js'
 import { DIRECT_UPLOAD_LIMIT, REGION_CONCURRENCY } from './limits.js'
 import { desiredMetadata } from './plan.js'
 import { publishRegion } from './region.js'
-import { humanSize, setPublishOutputs, writePublishSummary } from './summary.js'
+import { setPublishOutputs, writePublishSummary } from './summary.js'
 
 export { type PublishInputs, readPublishInputs } from './inputs.js'
 

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { hasJobSummary, humanSize } from '../report.js'
 import type { RegionOutcome, RegionResult } from './region.js'
 
 /** Results that count as success, in the order the regions were written. */
@@ -45,12 +46,6 @@ function resultText(r: RegionResult, dryRun: boolean): string {
   return parts.join('; ')
 }
 
-export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
-}
-
 /** One table row per region, failures included, so one bad region hides nothing. */
 export async function writePublishSummary(
   layerName: string,
@@ -58,6 +53,7 @@ export async function writePublishSummary(
   size: number,
   dryRun: boolean,
 ): Promise<void> {
+  if (!hasJobSummary()) return
   const rows = results.map((r) => [
     r.region,
     r.versionArn ?? (r.outcome === 'would-publish' ? '(new version)' : '—'),
