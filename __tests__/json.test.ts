@@ -80,6 +80,35 @@ describe('JSON codec against JSONTestSuite', () => {
   )
 })
 
+// Inputs and values under *LambdaJsonSmall take list-based twins of the channel
+// functions, larger ones the buffer file: the whole suite must give the same
+// results whichever path it is forced through.
+describe.each([
+  ['the list-based path only', '100000000'],
+  ['the buffer file only', '0'],
+])('JSON codec on JSONTestSuite through %s', (_name, small) => {
+  it('gives every file the result of the default path', async () => {
+    const defaults = await decodeFiles(suiteFiles.map((f) => path.join(suiteDir, f)))
+    const results = await evalLisp(
+      suiteFiles.map(
+        (f) =>
+          `(let *LambdaJsonSmall ${small} (lambda-json-encode (lambda-json-decode-file ${lispString(path.join(suiteDir, f))})))`,
+      ),
+      true,
+    )
+    const forced = new Map(
+      suiteFiles.map((f, i): [string, Outcome] => {
+        const r = results[i]
+        return [
+          path.join(suiteDir, f),
+          r.ok ? { status: 'ok', json: r.value } : { status: 'error', message: r.message },
+        ]
+      }),
+    )
+    expect(forced).toEqual(defaults)
+  })
+})
+
 /** Evaluates [expression, expected printed value] pairs in one process. */
 async function expectValues(cases: [string, string][]) {
   const results = await evalLisp(cases.map(([expr]) => expr))

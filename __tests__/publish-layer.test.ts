@@ -12,7 +12,8 @@ import {
   type LambdaApi,
   startLambdaApi,
 } from './support/lambda-api-server.js'
-import { makeLayerZip, parseGithubOutput } from './support/publish-fixtures.js'
+import { makeLayerZip } from './support/publish-fixtures.js'
+import { parseOutputFile } from './support/run-action.js'
 import { type S3Api, startS3Api } from './support/s3-api-server.js'
 
 // publishLayer in-process against the fake Lambda and S3, through the real SDK over HTTP.
@@ -42,7 +43,7 @@ async function publish(given: PublishInputs, built = layer) {
   }
   return {
     error,
-    outputs: parseGithubOutput(await readFile(outputFile, 'utf8')),
+    outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
     summary: await readFile(summaryFile, 'utf8'),
   }
 }

@@ -32,23 +32,3 @@ export async function makeLayerZip(
     ...extra,
   }
 }
-
-/** Parses a GITHUB_OUTPUT file (`name<<delimiter` blocks, or `name=value` lines). */
-export function parseGithubOutput(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {}
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
-    if (heredoc) {
-      const [, name, delimiter] = heredoc as unknown as [string, string, string]
-      const value: string[] = []
-      while (++i < lines.length && lines[i] !== delimiter) value.push(lines[i] as string)
-      outputs[name] = value.join('\n')
-    } else if (line.includes('=')) {
-      const at = line.indexOf('=')
-      outputs[line.slice(0, at)] = line.slice(at + 1)
-    }
-  }
-  return outputs
-}
