@@ -222,3 +222,34 @@ describe('a source given as a file', () => {
     },
   )
 })
+
+test('missing build tools are installed with apt-get when allowed, then the build goes on', async () => {
+  // A PATH like this machine's but without the LLVM toolchain, and an apt-get
+  // that records its calls and "installs" clang and llvm by linking the real tools.
+  const bin = path.join(root, 'no-llvm-bin')
+  await fs.mkdir(bin)
+  for (const name of await fs.readdir('/usr/bin')) {
+    if (/^(clang|opt|llc|llvm-link)(-\d+)?$|^apt-get$/.test(name)) continue
+    await fs.symlink(path.join('/usr/bin', name), path.join(bin, name))
+  }
+  const log = path.join(root, 'apt-get.log')
+  await fs.writeFile(
+    path.join(bin, 'apt-get'),
+    [
+      '#!/bin/sh',
+      `echo "$DEBIAN_FRONTEND $*" >> ${log}`,
+      'if [ "$1" = install ]; then',
+      `  for t in clang opt llc llvm-link; do ln -s /usr/bin/$t ${bin}/$t; done`,
+      'fi',
+    ].join('\n'),
+    { mode: 0o755 },
+  )
+  const run = await runAction({ ...source.inputs, cache: 'false' }, { env: { PATH: bin } })
+  expect(run.code, run.stdout).toBe(0)
+  expect(run.stdout).toMatch(/::group::Installing clang llvm/)
+  expect((await fs.readFile(log, 'utf8')).trim().split('\n')).toEqual([
+    'noninteractive update -q',
+    'noninteractive install -y -q --no-install-recommends clang llvm',
+  ])
+  expect(run.outputs['layer-sha256']).toBe(first.outputs['layer-sha256'])
+})
