@@ -1,30 +1,13 @@
-import { rm } from 'node:fs/promises'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { buildRuntimeLayer } from './support/runtime-layer.js'
-import { type HandlerFiles, type RunningRuntime, startRuntime } from './support/runtime-process.js'
+import { describe, expect, it } from 'vitest'
+import { type HandlerFiles, useRuntimeLayer } from './support/runtime-process.js'
 
 // Each way start-up can fail goes to /init/error with a Lambda-style error type
 // and a message naming the file or function, then the process exits non-zero.
 
-let layer: string
-let rt: RunningRuntime | undefined
-
-beforeAll(async () => {
-  layer = await buildRuntimeLayer()
-})
-afterAll(async () => {
-  await rm(layer, { recursive: true, force: true })
-})
-afterEach(async () => {
-  if (rt) {
-    await rt.stop()
-    await rm(rt.taskRoot, { recursive: true, force: true })
-    rt = undefined
-  }
-})
+const runtime = useRuntimeLayer()
 
 async function initFailure(files: HandlerFiles, handler: string | undefined) {
-  rt = await startRuntime(layer, files, handler)
+  const rt = await runtime.start(files, handler)
   const outcome = await Promise.race([
     rt.emulator.initError(),
     new Promise<never>((_, reject) =>

@@ -1,34 +1,16 @@
-import { rm } from 'node:fs/promises'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { InvokeOutcome } from '../src/runtime-api-emulator.js'
 import { RuntimeExitedError } from '../src/runtime-api-emulator.js'
 import { OPS_HANDLER, RAW_HANDLER } from './support/runtime-handlers.js'
-import { buildRuntimeLayer } from './support/runtime-layer.js'
-import { type RunningRuntime, startRuntime } from './support/runtime-process.js'
+import { useRuntimeLayer } from './support/runtime-process.js'
 
 // The real runtime (Debian's PicoLisp, the repo's runtime/) against the
 // emulator over a socket: one process per test, so each starts clean.
 
-let layer: string
-let rt: RunningRuntime | undefined
+const runtime = useRuntimeLayer()
 
-beforeAll(async () => {
-  layer = await buildRuntimeLayer()
-})
-afterAll(async () => {
-  await rm(layer, { recursive: true, force: true })
-})
-afterEach(async () => {
-  if (rt) {
-    await rt.stop()
-    await rm(rt.taskRoot, { recursive: true, force: true })
-    rt = undefined
-  }
-})
-
-async function start(env: Record<string, string> = {}, files = { 'ops.l': OPS_HANDLER }) {
-  rt = await startRuntime(layer, files, 'ops.main', env)
-  return rt
+function start(env: Record<string, string> = {}, files = { 'ops.l': OPS_HANDLER }) {
+  return runtime.start(files, 'ops.main', env)
 }
 
 function json(o: InvokeOutcome): unknown {
@@ -190,7 +172,7 @@ describe('the runtime serving invocations', () => {
   })
 
   it('gives a raw-mode handler the undecoded event', async () => {
-    rt = await startRuntime(layer, { 'raw.l': RAW_HANDLER }, 'raw.main')
+    const rt = await runtime.start({ 'raw.l': RAW_HANDLER }, 'raw.main')
     const o = await rt.emulator.invoke('{"not": "decoded" ,  "x":1}')
     expect(expectResponse(o).toString()).toBe('raw:{"not": "decoded" ,  "x":1}')
     // Bodies over 4 KB take another path (an in-memory file)

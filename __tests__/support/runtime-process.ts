@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { RuntimeApiEmulator } from '../../src/runtime-api-emulator.js'
+import { buildRuntimeLayer } from './runtime-layer.js'
 
 /** Handler files to write into a fresh LAMBDA_TASK_ROOT: relative path -> source. */
 export type HandlerFiles = Record<string, string>
@@ -71,6 +73,37 @@ export async function startRuntime(
         await exited
       }
       await emulator.stop()
+    },
+  }
+}
+
+/**
+ * For a test file: builds one layer before its tests, and stops and removes
+ * the runtime each test started with `start`.
+ */
+export function useRuntimeLayer() {
+  let layer = ''
+  let current: RunningRuntime | undefined
+  beforeAll(async () => {
+    layer = await buildRuntimeLayer()
+  })
+  afterAll(async () => {
+    await rm(layer, { recursive: true, force: true })
+  })
+  afterEach(async () => {
+    if (!current) return
+    await current.stop()
+    await rm(current.taskRoot, { recursive: true, force: true })
+    current = undefined
+  })
+  return {
+    start: async (
+      files: HandlerFiles,
+      handler: string | undefined,
+      env?: Record<string, string>,
+    ) => {
+      current = await startRuntime(layer, files, handler, env)
+      return current
     },
   }
 }
