@@ -67,7 +67,7 @@ describe('parsePublishInputs', () => {
   })
 
   const bad: [string, Record<string, string>, RegExp][] = [
-    ['a boolean', { publish: 'yes' }, /Input 'publish' must be true or false; got "yes"/],
+    ['a boolean', { publish: 'yes' }, /Input 'publish' must be true or false, got 'yes'/],
     ['a dry-run boolean', { 'dry-run': '1' }, /Input 'dry-run' must be true or false/],
     ['skip-unchanged', { publish: 'true', 'skip-unchanged': 'maybe' }, /Input 'skip-unchanged'/],
     [

@@ -43,7 +43,11 @@ function text(name: string): string {
 
 /** Like core.getBooleanInput, but with the action.yml default when the input is unset. */
 export function booleanInput(name: string, fallback: boolean): boolean {
-  const value = text(name)
+  return parseBoolean(name, text(name), fallback)
+}
+
+/** The YAML 1.2 core booleans core.getBooleanInput accepts; empty gives `fallback`. */
+export function parseBoolean(name: string, value: string, fallback: boolean): boolean {
   if (value === '') return fallback
   if (/^(true|True|TRUE)$/.test(value)) return true
   if (/^(false|False|FALSE)$/.test(value)) return false

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { Runtime } from '@aws-sdk/client-lambda'
+import { parseBoolean } from '../inputs.js'
 
 /** Everything the publish phase needs from the workflow, validated. */
 export interface PublishInputs {
@@ -44,9 +45,9 @@ export function parsePublishInputs(
   input: InputReader,
   env: NodeJS.ProcessEnv,
 ): PublishInputs | undefined {
-  const publish = parseBoolean(input, 'publish', false)
-  const dryRun = parseBoolean(input, 'dry-run', false)
-  const skipUnchanged = parseBoolean(input, 'skip-unchanged', true)
+  const publish = parseBoolean('publish', input('publish').trim(), false)
+  const dryRun = parseBoolean('dry-run', input('dry-run').trim(), false)
+  const skipUnchanged = parseBoolean('skip-unchanged', input('skip-unchanged').trim(), true)
   if (!publish && !dryRun) return undefined
 
   const regions = parseRegions(input('regions'), env)
@@ -71,14 +72,6 @@ export function splitList(value: string): string[] {
 
 function invalid(name: string, expected: string, got: string): Error {
   return new Error(`Input '${name}' ${expected}; got ${JSON.stringify(got)}`)
-}
-
-function parseBoolean(input: InputReader, name: string, fallback: boolean): boolean {
-  const value = input(name).trim()
-  if (value === '') return fallback
-  if (['true', 'True', 'TRUE'].includes(value)) return true
-  if (['false', 'False', 'FALSE'].includes(value)) return false
-  throw invalid(name, 'must be true or false', value)
 }
 
 function parseLayerName(raw: string): string {
