@@ -361,10 +361,10 @@ describe('JSON encoding', () => {
   )
 
   it.each(encodePaths)(
-    'escapes strings too long to be checked natively, with or without carets, through %s',
+    'escapes characters after a long run of plain text, through %s',
     async (_path, small) => {
       const encode = (lisp: string) => encodeVia(small, lisp)
-      // Over *LambdaJsonNativeMax (64 KiB) bytes: checked through their printed form
+      // The repair of print's carets must find them far into the text
       const long = 'a'.repeat(70_000)
       await expectValues([
         [encode(`(pack (need 70000 "a") "^J\\"\\\\")`), lispString(JSON.stringify(`${long}\n"\\`))],
@@ -386,18 +386,32 @@ describe('JSON encoding', () => {
   })
 
   it('encodes into the buffer file, giving its size for Content-Length', async () => {
-    const json = JSON.stringify({ a: 'x\ny', é: [1, '"'] })
-    await expectValues([
-      [
-        `(let R (lambda-json-encode-file '(("a" . "x^Jy") ("é" T 1 "\\""))) (list (car R) (in (cdr R) (line T))))`,
-        `(${Buffer.byteLength(json)} ${lispString(json)})`,
-      ],
-    ])
+    // Repairing print's carets keeps "x^Jy" at its length, shrinks "\\^" and grows
+    // ^A (to \u0001): the file must hold exactly the JSON, nothing after it
+    const cases = [
+      [`(list '("a" . "x^Jy") '("é" T 1 "\\""))`, { a: 'x\ny', é: [1, '"'] }],
+      [`'(T "\\^\\^\\^" "\\^")`, ['^^^', '^']],
+      [`(list T (char 1) (char 31))`, ['\u0001', '\u001f']],
+    ] as const
+    await expectValues(
+      cases.map(([lisp, value]) => {
+        const json = JSON.stringify(value)
+        const size = Buffer.byteLength(json)
+        return [
+          `(let R (lambda-json-encode-file ${lisp}) (list (car R) (car (info (cdr R))) (in (cdr R) (till NIL T))))`,
+          `(${size} ${size} ${lispString(json)})`,
+        ]
+      }),
+    )
   })
 
-  it('prints to the current output channel', async () => {
+  it('prints to the current output channel, and nothing when the value has no JSON form', async () => {
     await expectValues([
       [`(pipe (lambda-json-print '(("a" T 1 "\\^"))) (till NIL T))`, lispString('{"a":[1,"^"]}')],
+      [
+        `(pipe (prog (catch '("Cannot encode") (lambda-json-print (list T "part" (box)))) (prin "after")) (till NIL T))`,
+        lispString('after'),
+      ],
     ])
   })
 

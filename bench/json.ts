@@ -14,6 +14,7 @@ const operations = [
   ['decode, from a string', 'decode-string'],
   ['decode, from an input channel', 'decode-channel'],
   ['encode, to a string', 'encode-string'],
+  ['encode, to the buffer file (an HTTP body)', 'encode-file'],
   ['encode, to an output channel', 'encode-channel'],
 ] as const
 
