@@ -80,9 +80,9 @@ describe('JSON codec against JSONTestSuite', () => {
   )
 })
 
-// Inputs and values under *LambdaJsonSmallText / *LambdaJsonSmallValue take list-based twins of the channel
-// functions, larger ones the buffer file: the whole suite must give the same
-// results whichever path it is forced through.
+// Inputs under *LambdaJsonSmallText are decoded from a list of characters, values under
+// *LambdaJsonSmallValue encoded by list-building twins; larger ones go through the buffer
+// file: the whole suite must give the same results whichever path it is forced through.
 describe.each([
   ['the list-based path only', '100000000'],
   ['the buffer file only', '0'],
