@@ -485,6 +485,8 @@ describe('JSON encoding', () => {
   it('refuses values it cannot encode, showing them', async () => {
     const messages = await errorsOf([
       encode(`'((1 . 2))`),
+      encode(`'(("a" . 1) 5)`),
+      encode(`'(("a" . 1) b)`),
       encode(`'(("a" . foo))`),
       encode(`'(T 1 T)`),
       encode(`'(foo 1 2)`),
@@ -495,6 +497,8 @@ describe('JSON encoding', () => {
     ])
     expect(messages).toEqual([
       'Cannot encode as JSON: object member is not a ("key" . value) pair (1 . 2)',
+      'Cannot encode as JSON: object member is not a ("key" . value) pair 5',
+      'Cannot encode as JSON: object member is not a ("key" . value) pair b',
       'Cannot encode as JSON: symbol foo',
       'Cannot encode as JSON: symbol T',
       'Cannot encode as JSON: list is neither array nor object (foo 1 2)',
