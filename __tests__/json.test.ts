@@ -347,6 +347,19 @@ describe('JSON encoding', () => {
       [encode('NIL'), '"{}"'],
       [encode(`'(T)`), '"[]"'],
       [encode(`'((key . 1) (NIL . 2))`), '"{\\"key\\":1,\\"\\":2}"'],
+      // Internal symbols other than true, false, null and T are written as their names
+      [encode(`'(T ok "ok" true)`), '"[\\"ok\\",\\"ok\\",true]"'],
+    ])
+  })
+
+  it('leaves the namespaces it searches as they were, also after an error', async () => {
+    // The encoder searches a namespace of its own while it runs (see runtime/json.l)
+    await expectValues([
+      [
+        // (off *Msg): the driver takes a set *Msg for an uncaught error
+        `(prog1 (list (catch '("Cannot") (lambda-json-encode (list T (box)))) (catch '("Cannot") (lambda-json-encode-file (cons T (need 300 (box))))) (symbols) (str? 'foo) (str? 'true)) (off *Msg))`,
+        '("Cannot" "Cannot" (pico) NIL NIL)',
+      ],
     ])
   })
 
@@ -487,7 +500,7 @@ describe('JSON encoding', () => {
       encode(`'((1 . 2))`),
       encode(`'(("a" . 1) 5)`),
       encode(`'(("a" . 1) b)`),
-      encode(`'(("a" . foo))`),
+      encode(`'(("a" . {1}))`),
       encode(`'(T 1 T)`),
       encode(`'(foo 1 2)`),
       encode(`'(T 1 . 2)`),
@@ -499,7 +512,7 @@ describe('JSON encoding', () => {
       'Cannot encode as JSON: object member is not a ("key" . value) pair (1 . 2)',
       'Cannot encode as JSON: object member is not a ("key" . value) pair 5',
       'Cannot encode as JSON: object member is not a ("key" . value) pair b',
-      'Cannot encode as JSON: symbol foo',
+      'Cannot encode as JSON: symbol {1}',
       'Cannot encode as JSON: symbol T',
       'Cannot encode as JSON: list is neither array nor object (foo 1 2)',
       'Cannot encode as JSON: dotted list 2',

@@ -33,7 +33,7 @@ export const OPS_HANDLER = `
       ("bare-quit" (quit))
       ("throw" (throw 'nowhere 1))
       ("deep" (deep 0))
-      ("unencodable" 'not-json)
+      ("unencodable" (cons "not-json" 1))
       ("big" (pack (need (op E "size") "x")))
       ("noise"
          (prinl "HTTP/1.1 200 OK^M^JContent-Length: 2^M^J^M^Jno")
