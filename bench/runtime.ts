@@ -93,7 +93,8 @@ async function timed(client: Client, body: string, seconds: number): Promise<[nu
   return [Number(now - start) / 1e3 / n, n]
 }
 
-// With 5 rounds the 100 B ratio moved by up to ±0.15 between runs; 11 halve that
+// The floor's own time moves by up to 40 % from one stretch of a run to the next on a
+// shared VM: the median of 11 rounds is less at the mercy of one slow stretch than of 5
 const ROUNDS = 11
 
 /**
