@@ -364,6 +364,26 @@ describe('JSON encoding', () => {
   })
 
   it.each(encodePaths)(
+    'refuses anonymous symbols wherever they are, and keeps "$" in strings, through %s',
+    async (_path, small) => {
+      // The encoder looks for them only when its text holds '$' after '[', ',', ':' or '{'
+      const messages = await errorsOf([
+        encodeVia(small, '(list T 1 (box))'),
+        encodeVia(small, '(list (cons (box) 1))'),
+        encodeVia(small, '(list (cons "a" (list T "x" (list (cons "b" (box))))))'),
+      ])
+      for (const m of messages) expect(m).toMatch(/^Cannot encode as JSON: anonymous symbol \$\d+$/)
+      const texts = ['a:$5', '[$', ',$1', '{$', '$', '$LATEST']
+      await expectValues([
+        [
+          encodeVia(small, `(list T ${texts.map(lispString).join(' ')} (list (cons "$" 1)))`),
+          lispString(JSON.stringify([...texts, { $: 1 }])),
+        ],
+      ])
+    },
+  )
+
+  it.each(encodePaths)(
     'escapes quotes, backslashes and control characters like JSON.stringify, through %s',
     async (_path, small) => {
       const nasty = `${String.fromCharCode(...Array.from({ length: 31 }, (_, i) => i + 1))}"\\^\u007f/`
