@@ -349,7 +349,14 @@ describe('JSON encoding', () => {
       [encode(`'((key . 1) (NIL . 2))`), '"{\\"key\\":1,\\"\\":2}"'],
       // Internal symbols other than true, false, null and T are written as their names
       [encode(`'(T ok "ok" true)`), '"[\\"ok\\",\\"ok\\",true]"'],
+      // The same where the encoder cannot search a namespace of its own (see runtime/json.l)
+      [`(let *LambdaJsonSearch NIL ${encode(`'(T ok "ok" true)`)})`, '"[\\"ok\\",\\"ok\\",true]"'],
     ])
+  })
+
+  it('refuses T as a value also where it cannot search a namespace of its own', async () => {
+    const [message] = await errorsOf([`(let *LambdaJsonSearch NIL ${encode(`'(T 1 T)`)})`])
+    expect(message).toBe('Cannot encode as JSON: symbol T')
   })
 
   it('leaves the namespaces it searches as they were, also after an error', async () => {
@@ -521,6 +528,7 @@ describe('JSON encoding', () => {
       encode(`'(("a" . 1) 5)`),
       encode(`'(("a" . 1) b)`),
       encode(`'(("a" . {1}))`),
+      encode(`'(({1} . 2))`),
       encode(`'(T 1 T)`),
       encode(`'(foo 1 2)`),
       encode(`'(T 1 . 2)`),
@@ -533,6 +541,7 @@ describe('JSON encoding', () => {
       'Cannot encode as JSON: object member is not a ("key" . value) pair 5',
       'Cannot encode as JSON: object member is not a ("key" . value) pair b',
       'Cannot encode as JSON: symbol {1}',
+      'Cannot encode as JSON: object member is not a ("key" . value) pair ({1} . 2)',
       'Cannot encode as JSON: symbol T',
       'Cannot encode as JSON: list is neither array nor object (foo 1 2)',
       'Cannot encode as JSON: dotted list 2',
