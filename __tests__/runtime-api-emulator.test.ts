@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
-  MAX_RESPONSE_BYTES,
+  MAX_PAYLOAD_BYTES,
   RuntimeApiEmulator,
   RuntimeExitedError,
 } from '../src/runtime-api-emulator.js'
@@ -123,15 +123,33 @@ describe('RuntimeApiEmulator', () => {
     expect(await second.json()).toMatchObject({ errorType: 'InvalidStateTransition' })
   })
 
-  it('answers 413 to a response over 6 MiB and leaves the invocation open', async () => {
+  it("answers 413 to a response over the limit and ends the invocation with Lambda's error", async () => {
     const outcome = emulator.invoke('{}')
     const { id } = await next()
-    const tooBig = await post(`/invocation/${id}/response`, Buffer.alloc(MAX_RESPONSE_BYTES + 1))
+    const tooBig = await post(`/invocation/${id}/response`, Buffer.alloc(MAX_PAYLOAD_BYTES + 1))
     expect(tooBig.status).toBe(413)
-    const exact = await post(`/invocation/${id}/response`, Buffer.alloc(MAX_RESPONSE_BYTES, 'a'))
+    expect(await tooBig.json()).toEqual({
+      errorMessage: 'Exceeded maximum allowed payload size (6291556 bytes).',
+      errorType: 'RequestEntityTooLarge',
+    })
+    const o = await outcome
+    expect(o.kind === 'error' && o.errorType).toBe('Function.ResponseSizeTooLarge')
+    expect(JSON.parse(o.body.toString())).toEqual({
+      errorType: 'Function.ResponseSizeTooLarge',
+      errorMessage:
+        'Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes).',
+    })
+    // The runtime's own report comes too late
+    expect((await post(`/invocation/${id}/error`, '{}')).status).toBe(403)
+  })
+
+  it('accepts a response of exactly the limit', async () => {
+    const outcome = emulator.invoke('{}')
+    const { id } = await next()
+    const exact = await post(`/invocation/${id}/response`, Buffer.alloc(MAX_PAYLOAD_BYTES, 'a'))
     expect(exact.status).toBe(202)
     const o = await outcome
-    expect(o.kind === 'response' && o.body.length).toBe(MAX_RESPONSE_BYTES)
+    expect(o.kind === 'response' && o.body.length).toBe(MAX_PAYLOAD_BYTES)
   })
 
   it('turns /init/error into an outcome for queued invocations', async () => {
