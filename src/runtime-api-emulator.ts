@@ -300,37 +300,40 @@ export class RuntimeApiEmulator {
     if (path === `${API_PREFIX}/invocation/next`) {
       if (req.method === 'GET') this.next(req, res)
       else renderMethodNotAllowed(res, 'GET')
-    } else if (answer || path === `${API_PREFIX}/init/error`) {
-      if (req.method !== 'POST') renderMethodNotAllowed(res, 'POST')
-      else this.readBody(req, (body) => this.onPost(req, res, body, answer))
+    } else if (path === `${API_PREFIX}/init/error`) {
+      this.post(req, res, (body) => this.onInitError(req, body, res))
+    } else if (answer) {
+      const id = decodedId(answer[1] as string)
+      const kind = answer[2] as 'response' | 'error'
+      this.post(req, res, (body) => this.onAnswer(id, kind, req, body, res))
     } else {
       renderNotFound(res)
     }
   }
 
-  /** Collects a request body, Content-Length or chunked alike. */
-  private readBody(req: IncomingMessage, then: (body: Buffer) => void): void {
+  /** Refuses other methods; collects the body, Content-Length or chunked alike. */
+  private post(req: IncomingMessage, res: ServerResponse, then: (body: Buffer) => void): void {
+    if (req.method !== 'POST') {
+      renderMethodNotAllowed(res, 'POST')
+      return
+    }
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => then(Buffer.concat(chunks)))
   }
 
-  private onPost(
+  private onAnswer(
+    requestId: string | undefined,
+    kind: 'response' | 'error',
     req: IncomingMessage,
-    res: ServerResponse,
     body: Buffer,
-    answer: RegExpExecArray | null,
+    res: ServerResponse,
   ): void {
-    if (!answer) {
-      this.onInitError(req, body, res)
-      return
-    }
     const inv = this.current
-    if (!inv || decodedId(answer[1] as string) !== inv.requestId) {
+    if (!inv || requestId !== inv.requestId) {
       renderInvalidRequestId(res)
       return
     }
-    const kind = answer[2] as 'response' | 'error'
     if (this.state !== 'Running') {
       const to = kind === 'response' ? 'InvocationResponse' : 'InvocationErrorResponse'
       renderInvalidStateTransition(res, this.state, to)
