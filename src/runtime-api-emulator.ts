@@ -38,8 +38,13 @@ export { type Framing, MAX_PAYLOAD_BYTES } from './runtime-api-rendering.js'
  * - A streamed response (Lambda-Runtime-Function-Response-Mode: streaming) is
  *   collected whole under the same limit as a buffered one, as RIE does
  *   outside its direct-invoke mode; its trailers are kept in the outcome.
- * - No extensions, telemetry, restore (SnapStart) or X-Ray handling.
- * - injectStatus and dropNextPoll are test hooks with no RIE counterpart.
+ * - Error bodies reach the outcome as sent: RIE's rewriting of
+ *   application/vnd.aws.lambda.error.cause+json bodies and its X-Ray cause
+ *   header are left out, as are extensions, telemetry and restore (SnapStart).
+ * - /next also carries Lambda's Lambda-Runtime-Aws-Tenant-Id and
+ *   Lambda-Runtime-Invocation-Id when given; RIE sends neither.
+ * - injectStatus and dropNextPoll are test hooks with no RIE counterpart; an
+ *   injected 410 carries the body of RIE's managed-instances InvokeTimeout.
  * - Malformed HTTP is refused by Node's parser (400, connection closed) as Go
  *   refuses it, with different bodies; header names are written as given.
  */
