@@ -8,11 +8,49 @@ import {
   type ServerResponse,
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import {
+  type Framing,
+  MAX_PAYLOAD_BYTES,
+  renderAccepted,
+  renderFailure,
+  renderInvalidFunctionResponseMode,
+  renderInvalidRequestId,
+  renderInvalidStateTransition,
+  renderMethodNotAllowed,
+  renderNotFound,
+  renderRequestEntityTooLarge,
+  validErrorType,
+  writeEvent,
+} from './runtime-api-rendering.js'
 
-/** Lambda's limit for a buffered response: 6 MiB. */
-export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+export { type Framing, MAX_PAYLOAD_BYTES } from './runtime-api-rendering.js'
+
+/*
+ * The Lambda Runtime API on 127.0.0.1, modelled on the Runtime Interface
+ * Emulator's source (rapi/ and core/states.go; Lambda runs the same code):
+ * its framing, status codes, error bodies, request-id checks and runtime
+ * state machine. What it deliberately does not copy:
+ * - Invocations are queued by invoke() instead of coming from an Invoke API;
+ *   an event over MAX_PAYLOAD_BYTES is refused there, as Lambda's Invoke API
+ *   refuses it, where RIE would silently cut it.
+ * - /init/error settles the queued invocations with the init error at once;
+ *   RIE hands it to the next invoke once the runtime has exited.
+ * - A streamed response (Lambda-Runtime-Function-Response-Mode: streaming) is
+ *   collected whole under the same limit as a buffered one, as RIE does
+ *   outside its direct-invoke mode; its trailers are kept in the outcome.
+ * - Error bodies reach the outcome as sent: RIE's rewriting of
+ *   application/vnd.aws.lambda.error.cause+json bodies and its X-Ray cause
+ *   header are left out, as are extensions, telemetry and restore (SnapStart).
+ * - /next also carries Lambda's Lambda-Runtime-Aws-Tenant-Id and
+ *   Lambda-Runtime-Invocation-Id when given; RIE sends neither.
+ * - injectStatus and dropNextPoll are test hooks with no RIE counterpart; an
+ *   injected 410 carries the body of RIE's managed-instances InvokeTimeout.
+ * - Malformed HTTP is refused by Node's parser (400, connection closed) as Go
+ *   refuses it, with different bodies; header names are written as given.
+ */
 
 const API_PREFIX = '/2018-06-01/runtime'
+const ANSWER_PATH = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/
 
 /** What /next tells the runtime about one invocation; each header only when set. */
 export interface InvokeOptions {
@@ -29,19 +67,37 @@ export interface InvokeOptions {
   cognitoIdentity?: unknown
   tenantId?: string
   invocationId?: string
+  /** The event's Content-Type; default application/json, as RIE's. */
+  contentType?: string
   /** Further headers, sent as given. */
   headers?: Record<string, string>
 }
 
-/** How one invocation ended, as the runtime reported it. */
+export interface EmulatorOptions {
+  /** How /next bodies are framed; default 'lambda' (chunked above 2048 bytes). */
+  framing?: Framing
+}
+
+/**
+ * How one invocation ended, as the caller of Lambda's Invoke API would see it.
+ * headers are those the runtime sent with its answer; for an error the API
+ * made itself (an oversized or invalid response) only its Content-Type.
+ */
 export type InvokeOutcome =
-  | { kind: 'response'; requestId: string; body: Buffer; headers: IncomingHttpHeaders }
+  | {
+      kind: 'response'
+      requestId: string
+      body: Buffer
+      headers: IncomingHttpHeaders
+      /** Trailers of a chunked (streamed) response; empty otherwise. */
+      trailers: NodeJS.Dict<string>
+    }
   | {
       kind: 'error'
       requestId: string
       body: Buffer
-      /** The Lambda-Runtime-Function-Error-Type header. */
-      errorType?: string
+      /** The Lambda-Runtime-Function-Error-Type header as Lambda keeps it. */
+      errorType: string
       headers: IncomingHttpHeaders
     }
   | InitErrorOutcome
@@ -49,7 +105,8 @@ export type InvokeOutcome =
 export interface InitErrorOutcome {
   kind: 'init-error'
   body: Buffer
-  errorType?: string
+  /** The Lambda-Runtime-Function-Error-Type header as Lambda keeps it. */
+  errorType: string
   headers: IncomingHttpHeaders
 }
 
@@ -58,6 +115,15 @@ export interface InjectedStatus {
   on: 'next' | 'response' | 'error'
   status: 410 | 500
 }
+
+/** RIE's runtime states (core/runtime_state_names.go), the ones reachable here. */
+type RuntimeState =
+  | 'Started'
+  | 'InitError'
+  | 'Ready'
+  | 'Running'
+  | 'InvocationResponse'
+  | 'RuntimeResponseSentState'
 
 interface Invocation {
   requestId: string
@@ -85,11 +151,14 @@ export class RuntimeExitedError extends Error {
  * against: queue invocations with invoke(), get back what the runtime answered.
  */
 export class RuntimeApiEmulator {
+  readonly framing: Framing
   private server: Server | undefined
   private readonly queue: Invocation[] = []
   private readonly waitingPolls: ServerResponse[] = []
-  private readonly invocations = new Map<string, Invocation>()
   private readonly injected: InjectedStatus[] = []
+  private state: RuntimeState = 'Started'
+  /** The invocation last handed out; answers name it or get 400. */
+  private current: Invocation | undefined
   private dropPolls = 0
   private stderrTail = ''
   private exitError: RuntimeExitedError | undefined
@@ -103,9 +172,14 @@ export class RuntimeApiEmulator {
   /** Called as each GET /next arrives (benchmarks time start-up with it). */
   onNextRequest: (() => void) | undefined
 
+  constructor(options: EmulatorOptions = {}) {
+    this.framing = options.framing ?? 'lambda'
+  }
+
   /** Starts listening on an ephemeral port of 127.0.0.1 (or ::1). */
   async start(host: '127.0.0.1' | '::1' = '127.0.0.1'): Promise<this> {
-    const server = createServer((req, res) => this.route(req, res))
+    // Go's default MaxHeaderBytes is 1 MiB (Node's is 16 KiB)
+    const server = createServer({ maxHeaderSize: 1 << 20 }, (req, res) => this.route(req, res))
     // /next is a long poll that must never time out; connections stay open
     server.requestTimeout = 0
     server.headersTimeout = 0
@@ -148,20 +222,30 @@ export class RuntimeApiEmulator {
     })
     child.once('exit', (code, signal) => {
       this.exitError = new RuntimeExitedError(code, signal, this.stderrTail)
-      for (const inv of [...this.invocations.values(), ...this.queue]) {
-        if (!inv.answered) inv.reject(this.exitError)
-      }
+      const pending = this.current ? [this.current, ...this.queue] : this.queue
+      for (const inv of pending) if (!inv.answered) inv.reject(this.exitError)
       this.queue.length = 0
-      this.invocations.clear()
+      this.current = undefined
     })
   }
 
-  /** Queues one invocation; resolves with the runtime's response, error or init error. */
+  /**
+   * Queues one invocation; resolves with the runtime's response, error or init
+   * error. An event over MAX_PAYLOAD_BYTES is refused, as Lambda's Invoke API
+   * refuses it.
+   */
   invoke(event: string | Buffer | object, opts: InvokeOptions = {}): Promise<InvokeOutcome> {
     if (this.exitError) return Promise.reject(this.exitError)
     const body = Buffer.isBuffer(event)
       ? event
       : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event))
+    if (body.length > MAX_PAYLOAD_BYTES) {
+      return Promise.reject(
+        new Error(
+          `event of ${body.length} bytes: Lambda refuses events over ${MAX_PAYLOAD_BYTES} bytes`,
+        ),
+      )
+    }
     const requestId = opts.requestId ?? randomUUID()
     return new Promise<InvokeOutcome>((resolve, reject) => {
       const inv: Invocation = {
@@ -209,43 +293,105 @@ export class RuntimeApiEmulator {
       const res = this.waitingPolls.shift() as ServerResponse
       if (res.destroyed) continue
       const inv = this.queue.shift() as Invocation
-      this.invocations.set(inv.requestId, inv)
-      res.writeHead(200, {
-        ...inv.headers,
-        'Content-Type': 'application/json',
-        'Content-Length': String(inv.body.length),
-      })
-      res.end(inv.body)
+      this.current = inv
+      this.state = 'Running'
+      writeEvent(res, inv.headers, inv.body, this.framing)
     }
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
-    const url = req.url ?? ''
-    if (req.method === 'GET' && url === `${API_PREFIX}/invocation/next`) {
-      this.next(req, res)
+    const path = (req.url ?? '').split('?')[0] as string
+    const answer = ANSWER_PATH.exec(path)
+    if (path === `${API_PREFIX}/invocation/next`) {
+      if (req.method === 'GET') this.next(req, res)
+      else renderMethodNotAllowed(res, 'GET')
+    } else if (path === `${API_PREFIX}/init/error`) {
+      this.post(req, res, (body) => this.onInitError(req, body, res))
+    } else if (answer) {
+      const id = decodedId(answer[1] as string)
+      const kind = answer[2] as 'response' | 'error'
+      this.post(req, res, (body) => this.onAnswer(id, kind, req, body, res))
+    } else {
+      renderNotFound(res)
+    }
+  }
+
+  /** Refuses other methods; collects the body, Content-Length or chunked alike. */
+  private post(req: IncomingMessage, res: ServerResponse, then: (body: Buffer) => void): void {
+    if (req.method !== 'POST') {
+      renderMethodNotAllowed(res, 'POST')
       return
     }
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const body = Buffer.concat(chunks)
-      if (req.method === 'POST' && url === `${API_PREFIX}/init/error`) {
-        this.onInitError(req, body, res)
-        return
-      }
-      const m = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url)
-      if (req.method === 'POST' && m) {
-        this.onAnswer(
-          decodeURIComponent(m[1] as string),
-          m[2] as 'response' | 'error',
-          req,
-          body,
-          res,
-        )
-        return
-      }
-      reply(res, 404, { errorMessage: `No route for ${req.method} ${url}`, errorType: 'NotFound' })
-    })
+    req.on('end', () => then(Buffer.concat(chunks)))
+  }
+
+  private onAnswer(
+    requestId: string | undefined,
+    kind: 'response' | 'error',
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+  ): void {
+    const inv = this.current
+    if (!inv || requestId !== inv.requestId) {
+      renderInvalidRequestId(res)
+      return
+    }
+    if (this.state !== 'Running') {
+      const to = kind === 'response' ? 'InvocationResponse' : 'InvocationErrorResponse'
+      renderInvalidStateTransition(res, this.state, to)
+      return
+    }
+    const injected = this.takeInjected(kind)
+    if (injected) {
+      renderFailure(res, injected.status)
+      // 410: the API took the answer, too late to matter; 500: nothing changed
+      if (injected.status === 410) this.settle(inv, answerOutcome(inv, kind, req, body))
+      return
+    }
+    if (kind === 'response') this.onResponse(inv, req, body, res)
+    else {
+      renderAccepted(res)
+      this.settle(inv, answerOutcome(inv, kind, req, body))
+    }
+  }
+
+  private onResponse(
+    inv: Invocation,
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+  ): void {
+    const mode = req.headers['lambda-runtime-function-response-mode']
+    if (mode !== undefined && mode !== 'streaming') {
+      // RIE fails the invocation and leaves the runtime stuck mid-response
+      renderInvalidFunctionResponseMode(res)
+      this.settle(
+        inv,
+        platformError(inv, 'Runtime.InvalidResponseModeHeader', ''),
+        'InvocationResponse',
+      )
+    } else if (body.length > MAX_PAYLOAD_BYTES) {
+      // The invocation ends here with Lambda's own error; a later /error gets 403
+      renderRequestEntityTooLarge(res)
+      const message = `Response payload size (${body.length} bytes) exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`
+      this.settle(inv, platformError(inv, 'Function.ResponseSizeTooLarge', message))
+    } else {
+      renderAccepted(res)
+      this.settle(inv, answerOutcome(inv, 'response', req, body))
+    }
+  }
+
+  private settle(
+    inv: Invocation,
+    outcome: InvokeOutcome,
+    state: RuntimeState = 'RuntimeResponseSentState',
+  ): void {
+    inv.answered = true
+    this.state = state
+    inv.resolve(outcome)
   }
 
   private next(req: IncomingMessage, res: ServerResponse): void {
@@ -253,7 +399,7 @@ export class RuntimeApiEmulator {
     this.onNextRequest?.()
     const injected = this.takeInjected('next')
     if (injected) {
-      reply(res, injected.status, { errorMessage: 'injected', errorType: 'Injected' })
+      renderFailure(res, injected.status)
       return
     }
     if (this.dropPolls > 0) {
@@ -261,6 +407,16 @@ export class RuntimeApiEmulator {
       req.socket.destroy()
       return
     }
+    if (this.state === 'InitError' || this.state === 'InvocationResponse') {
+      renderInvalidStateTransition(res, this.state, 'Ready')
+      return
+    }
+    if (this.state === 'Running' && this.current) {
+      // RIE's Running state renders the unanswered invocation again
+      writeEvent(res, this.current.headers, this.current.body, this.framing)
+      return
+    }
+    this.state = 'Ready'
     res.on('close', () => {
       const i = this.waitingPolls.indexOf(res)
       if (i >= 0) this.waitingPolls.splice(i, 1)
@@ -269,68 +425,18 @@ export class RuntimeApiEmulator {
     this.dispatch()
   }
 
-  private onAnswer(
-    requestId: string,
-    kind: 'response' | 'error',
-    req: IncomingMessage,
-    body: Buffer,
-    res: ServerResponse,
-  ): void {
-    const inv = this.invocations.get(requestId)
-    if (!inv) {
-      reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' })
-      return
-    }
-    if (inv.answered) {
-      reply(res, 403, {
-        errorMessage: 'Invalid state transition',
-        errorType: 'InvalidStateTransition',
-      })
-      return
-    }
-    const injected = this.takeInjected(kind)
-    if (injected) {
-      reply(res, injected.status, { errorMessage: 'injected', errorType: 'Injected' })
-      if (injected.status === 410) this.settle(inv, kind, req, body)
-      return
-    }
-    if (kind === 'response' && body.length > MAX_RESPONSE_BYTES) {
-      reply(res, 413, {
-        errorMessage: `Response payload size (${body.length} bytes) exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
-        errorType: 'Function.ResponseSizeTooLarge',
-      })
-      return
-    }
-    reply(res, 202, { status: 'OK' })
-    this.settle(inv, kind, req, body)
-  }
-
-  private settle(
-    inv: Invocation,
-    kind: 'response' | 'error',
-    req: IncomingMessage,
-    body: Buffer,
-  ): void {
-    inv.answered = true
-    if (kind === 'response') {
-      inv.resolve({ kind, requestId: inv.requestId, body, headers: req.headers })
-    } else {
-      inv.resolve({
-        kind,
-        requestId: inv.requestId,
-        body,
-        errorType: headerValue(req.headers['lambda-runtime-function-error-type']),
-        headers: req.headers,
-      })
-    }
-  }
-
+  /** Allowed only before the first /next, as in RIE's Started state. */
   private onInitError(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
-    reply(res, 202, { status: 'OK' })
+    if (this.state !== 'Started') {
+      renderInvalidStateTransition(res, this.state, 'InitError')
+      return
+    }
+    this.state = 'InitError'
+    renderAccepted(res)
     const outcome: InitErrorOutcome = {
       kind: 'init-error',
       body,
-      errorType: headerValue(req.headers['lambda-runtime-function-error-type']),
+      errorType: validErrorType(headerValue(req.headers['lambda-runtime-function-error-type'])),
       headers: req.headers,
     }
     this.initErrors.push(outcome)
@@ -339,8 +445,41 @@ export class RuntimeApiEmulator {
   }
 }
 
+function answerOutcome(
+  inv: Invocation,
+  kind: 'response' | 'error',
+  req: IncomingMessage,
+  body: Buffer,
+): InvokeOutcome {
+  const { requestId } = inv
+  if (kind === 'response') {
+    return { kind, requestId, body, headers: req.headers, trailers: req.trailers }
+  }
+  const errorType = validErrorType(headerValue(req.headers['lambda-runtime-function-error-type']))
+  return { kind, requestId, body, errorType, headers: req.headers }
+}
+
+/** An error Lambda reports itself: interop.FunctionError as JSON. */
+function platformError(inv: Invocation, errorType: string, errorMessage: string): InvokeOutcome {
+  const body = errorMessage
+    ? Buffer.from(JSON.stringify({ errorType, errorMessage }))
+    : Buffer.alloc(0)
+  const headers = { 'content-type': 'application/json' }
+  return { kind: 'error', requestId: inv.requestId, body, errorType, headers }
+}
+
+/** The id from the path; one that does not decode matches no invocation. */
+function decodedId(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
+
 function nextHeaders(requestId: string, opts: InvokeOptions): Record<string, string> {
   const h: Record<string, string> = {
+    'Content-Type': opts.contentType ?? 'application/json',
     'Lambda-Runtime-Aws-Request-Id': requestId,
     'Lambda-Runtime-Deadline-Ms': String(
       opts.deadlineMs ?? Date.now() + (opts.timeoutMs ?? 30_000),
@@ -359,13 +498,4 @@ function nextHeaders(requestId: string, opts: InvokeOptions): Record<string, str
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v
-}
-
-function reply(res: ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': String(Buffer.byteLength(text)),
-  })
-  res.end(text)
 }

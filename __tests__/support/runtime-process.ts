@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeAll } from 'vitest'
-import { RuntimeApiEmulator } from '../../src/runtime-api-emulator.js'
+import { type Framing, RuntimeApiEmulator } from '../../src/runtime-api-emulator.js'
 import { buildRuntimeLayer } from './runtime-layer.js'
 
 /** Handler files to write into a fresh LAMBDA_TASK_ROOT: relative path -> source. */
@@ -29,15 +29,19 @@ export async function makeTaskRoot(files: HandlerFiles): Promise<string> {
   return root
 }
 
-/** Starts an emulator and the layer's bootstrap against it, as Lambda would. */
+/**
+ * Starts an emulator and the layer's bootstrap against it, as Lambda would;
+ * framing 'lambda' sends events over 2048 bytes chunked, as Lambda does.
+ */
 export async function startRuntime(
   layer: string,
   files: HandlerFiles,
   handler: string | undefined,
   env: Record<string, string> = {},
   host: '127.0.0.1' | '::1' = '127.0.0.1',
+  framing: Framing = 'lambda',
 ): Promise<RunningRuntime> {
-  const emulator = await new RuntimeApiEmulator().start(host)
+  const emulator = await new RuntimeApiEmulator({ framing }).start(host)
   const taskRoot = await makeTaskRoot(files)
   const childEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -101,8 +105,9 @@ export function useRuntimeLayer() {
       files: HandlerFiles,
       handler: string | undefined,
       env?: Record<string, string>,
+      framing?: Framing,
     ) => {
-      current = await startRuntime(layer, files, handler, env)
+      current = await startRuntime(layer, files, handler, env, undefined, framing)
       return current
     },
   }
