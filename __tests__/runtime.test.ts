@@ -108,6 +108,22 @@ describe('the runtime serving invocations', () => {
     expect(emulator.connections).toBe(1)
   })
 
+  // Lambda's Go server sends events over 2048 bytes chunked: the emulator too
+  it.each([
+    ['lambda', [2048, 2049, 3 * 1024, 100 * 1024, 5 * 1024 * 1024]],
+    ['content-length', [100, 3 * 1024, 1024 * 1024]],
+  ] as const)('echoes events of every size framed the %s way', async (framing, sizes) => {
+    const { emulator } = await runtime.start({ 'ops.l': OPS_HANDLER }, 'ops.main', {}, framing)
+    for (const size of sizes) {
+      const event = JSON.stringify({ op: 'echo', value: { pad: '' } })
+      const padded = event.replace('"pad":""', `"pad":"${'y'.repeat(size - event.length)}"`)
+      expect(Buffer.byteLength(padded)).toBe(size)
+      const o = await emulator.invoke(padded)
+      expect(JSON.parse(expectResponse(o).toString('utf8'))).toEqual(JSON.parse(padded).value)
+    }
+    expect(emulator.connections).toBe(1)
+  })
+
   it('keeps non-ASCII text intact both ways', async () => {
     const { emulator } = await start()
     const value = { text: 'Grüße, 日本語, emoji 😀, ✓' }
