@@ -11,9 +11,11 @@ import { useRuntimeLayer } from './support/runtime-process.js'
 // 'native' (setsockopt, gettimeofday's timeval, memfd_create, mmap, sendfile,
 // memchr, malloc): each constant and structure must be right on arm64 too.
 //
-// Only paths without a PicoLisp error run here: under qemu-user an error
-// raised inside 'catch' spins forever or segfaults (on 23.2 and 26.9 alike),
-// so handler errors, quit and the restart after one stay amd64-only.
+// The error paths run too: catching an error takes pil21's own unwinding and
+// stack check, which differ per architecture. (An error inside 'catch' was
+// reported to hang under qemu-user; with Debian 12's qemu 7.2 it does not, on
+// 23.2 or 26.9.) Only the fresh start after a stack overflow or a bare (quit)
+// cannot run: it execs the arm64 interpreter, which needs binfmt.
 
 const RELEASES = process.env.PIL_RELEASES ?? '/var/cache/picolisp-lambda-action/releases'
 const ROOT = join(RELEASES, 'arm64', 'root')
@@ -45,6 +47,13 @@ beforeAll(() => {
 
 function start(env: Record<string, string> = {}) {
   return runtime.start({ 'ops.l': OPS_HANDLER }, 'ops.main', env)
+}
+
+function expectError(o: InvokeOutcome, errorType: string): string {
+  if (o.kind !== 'error') throw new Error(`expected an error, got ${o.kind}: ${o.body}`)
+  const body = JSON.parse(o.body.toString('utf8')) as { errorMessage: string; errorType: string }
+  expect([o.errorType, body.errorType]).toEqual([errorType, errorType])
+  return body.errorMessage
 }
 
 function expectResponse(o: InvokeOutcome): Buffer {
@@ -177,6 +186,61 @@ describe('the runtime on arm64 PicoLisp under qemu-aarch64', () => {
       const big = `"${'ü'.repeat(300_000)}"`
       expect(expectResponse(await rt.emulator.invoke(big)).toString()).toBe(`raw:${big}`)
       expect(expectResponse(await rt.emulator.invoke(small)).toString()).toBe(`raw:${small}`)
+    },
+    SLOW,
+  )
+})
+
+describe('errors on arm64 PicoLisp under qemu-aarch64', () => {
+  it(
+    'reports handler errors, quit and an uncaught throw, and goes on with its state',
+    async () => {
+      const { emulator } = await start()
+      expect(json(await emulator.invoke({ op: 'count' }))).toBe(1)
+      const fail = await emulator.invoke({ op: 'fail', value: 7 })
+      expect(expectError(fail, 'Function.Error')).toContain('(car (op E "value"))')
+      const quit = await emulator.invoke({ op: 'quit' })
+      expect(expectError(quit, 'Function.Error')).toContain('Order rejected')
+      const thrown = await emulator.invoke({ op: 'throw' })
+      expect(expectError(thrown, 'Function.Error')).toContain('Tag not found')
+      expect(json(await emulator.invoke({ op: 'count' }))).toBe(2)
+    },
+    SLOW,
+  )
+
+  it(
+    'reports invalid JSON, small and through the memfd, and an unencodable result',
+    async () => {
+      const { emulator } = await start()
+      for (const event of ['{"op": "echo",', `{"op": "echo", "value": "${'x'.repeat(3000)}`]) {
+        const o = await emulator.invoke(event)
+        expect(expectError(o, 'Runtime.UnmarshalError')).toContain('Invalid JSON')
+      }
+      const o = await emulator.invoke({ op: 'unencodable' })
+      expect(expectError(o, 'Runtime.MarshalError')).toContain('Cannot encode as JSON')
+      expect(json(await emulator.invoke({ op: 'echo', value: [1] }))).toEqual([1])
+    },
+    SLOW,
+  )
+
+  it(
+    'reports a stack overflow',
+    async () => {
+      const { emulator } = await start()
+      const o = await emulator.invoke({ op: 'deep' })
+      expect(expectError(o, 'Function.Error')).toContain('Stack overflow')
+      // The runtime then execs itself afresh, which needs binfmt: not here
+    },
+    SLOW,
+  )
+
+  it(
+    'reports a handler file without the function as an init error',
+    async () => {
+      const rt = await runtime.start({ 'h.l': '(de other (E H) E)\n' }, 'h.main')
+      const outcome = await rt.emulator.initError()
+      expect(outcome.errorType).toBe('Runtime.HandlerNotFound')
+      expect(await rt.exited).toBe(1)
     },
     SLOW,
   )
