@@ -5,6 +5,10 @@ import { fileURLToPath } from 'node:url'
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const suiteDir = path.resolve(repoRoot, '../shared/conformance/json-test-suite/test_parsing')
 
+// PIL_HOME: a PicoLisp home with bin/picolisp and lib.l (default: the system's)
+const pilHome = process.env.PIL_HOME
+const picolisp = pilHome ? path.join(pilHome, 'bin', 'picolisp') : 'picolisp'
+const pilLib = path.join(pilHome ?? '/usr/lib/picolisp', 'lib.l')
 const codec = path.join(repoRoot, 'runtime', 'json.l')
 const driver = path.join(repoRoot, '__tests__', 'support', 'json-driver.l')
 
@@ -22,7 +26,7 @@ export function runDriver(
   timeoutMs = 60_000,
 ): Promise<DriverRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('picolisp', ['/usr/lib/picolisp/lib.l', codec, driver, `-${entry}`], {
+    const child = spawn(picolisp, [pilLib, codec, driver, `-${entry}`], {
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     const out: Buffer[] = []
