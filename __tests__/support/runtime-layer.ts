@@ -2,13 +2,13 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pilBin, pilHome } from './picolisp.js'
 
 const REPO_RUNTIME = resolve(dirname(fileURLToPath(import.meta.url)), '../../runtime')
-const DEBIAN_PICOLISP = '/usr/lib/picolisp'
 
 /**
  * Assembles a layer shaped like the real one in a temp dir: bootstrap, the
- * repo's runtime/ files, and Debian's PicoLisp linked in. PicoLisp takes its
+ * repo's runtime/ files, and the selected PicoLisp (see picolisp.ts) linked in. PicoLisp takes its
  * home `@` from the path of its first argument (picoLisp/lib.l), not from where
  * a symlink points, so `@runtime/…` resolves inside this layer.
  */
@@ -17,9 +17,9 @@ export async function buildRuntimeLayer(extraFiles: Record<string, string> = {})
   const pico = join(layer, 'picoLisp')
   await mkdir(join(pico, 'bin'), { recursive: true })
   await mkdir(join(pico, 'runtime'))
-  await symlink('/usr/bin/picolisp', join(pico, 'bin', 'picolisp'))
-  await symlink(join(DEBIAN_PICOLISP, 'lib.l'), join(pico, 'lib.l'))
-  await symlink(join(DEBIAN_PICOLISP, 'lib'), join(pico, 'lib'))
+  await symlink(pilBin, join(pico, 'bin', 'picolisp'))
+  await symlink(join(pilHome, 'lib.l'), join(pico, 'lib.l'))
+  await symlink(join(pilHome, 'lib'), join(pico, 'lib'))
   for (const name of await readdir(REPO_RUNTIME)) {
     if (name === 'bootstrap' || name === 'README.md') continue
     await copyFile(join(REPO_RUNTIME, name), join(pico, 'runtime', name))
