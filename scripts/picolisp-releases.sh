@@ -47,14 +47,16 @@ scratch() {
   fi
 }
 
-# apt-get/apt-cache against one suite, with its own sources list, package lists
-# and cache under the scratch folder: the machine's apt state is never read or changed.
-apt_options() {
-  local suite=$1 dir=$SCRATCH/apt-$1
-  echo "-o Dir::Etc::sourcelist=$dir/sources.list -o Dir::Etc::sourceparts=-" \
-    "-o Dir::State::Lists=$dir/lists -o Dir::Cache=$dir/cache" \
-    "-o Dir::State::status=/dev/null -o APT::Sandbox::User=root"
-  [ "$suite" != "$ARM64_SUITE" ] || echo "-o APT::Architectures::=arm64"
+# Runs apt-get or apt-cache against one suite, with its own sources list, package
+# lists and cache under the scratch folder: the machine's apt state is never used.
+apt_in() {
+  local tool=$1 suite=$2 dir=$SCRATCH/apt-$2
+  shift 2
+  local options=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=-
+    -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
+    -o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
+  [ "$suite" != "$ARM64_SUITE" ] || options+=(-o APT::Architectures::=arm64)
+  "$tool" -q "${options[@]}" "$@"
 }
 apt_update() {
   local suite=$1 dir=$SCRATCH/apt-$1
@@ -62,27 +64,17 @@ apt_update() {
   mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
   echo "deb [signed-by=$KEYRING] $(debian_mirror) $suite main" >"$dir/sources.list"
   say "reading Debian $suite's package lists"
-  # shellcheck disable=SC2046 # the options are words
-  apt-get -q $(apt_options "$suite") update >&2
+  apt_in apt-get "$suite" update >&2
 }
 
 # Fails with one line when the suite's picolisp is not the pinned version: the
 # archive keeps only a suite's current package, so the pinned one cannot be had.
 check_pinned() {
   local suite=$1 arch=$2 found
-  # shellcheck disable=SC2046
-  found=$(apt-cache $(apt_options "$suite") show --no-all-versions "picolisp:$arch" |
+  found=$(apt_in apt-cache "$suite" show --no-all-versions "picolisp:$arch" |
     sed -n 's/^Version: //p')
   [ "$found" = "${PINNED[$suite]}" ] ||
     die "Debian $suite's picolisp ($arch) is ${found:-missing}, not the pinned ${PINNED[$suite]}: to adopt it, set [$suite]=${found:-…} in PINNED at the top of scripts/picolisp-releases.sh (its cache folder becomes ${found%%-*})."
-}
-
-# Downloads packages (pkg or pkg:arch) of a suite into the current folder.
-apt_download() {
-  local suite=$1
-  shift
-  # shellcheck disable=SC2046
-  apt-get -q $(apt_options "$suite") download "$@" >&2
 }
 
 # 23.2's Makefile adds -opaque-pointers for every LLVM from 15 on, but LLVM 17
@@ -118,7 +110,7 @@ fetch_release() {
   check_pinned "$suite" amd64
   local work=$SCRATCH/$release
   mkdir -p "$work/deb"
-  (cd "$work/deb" && apt_download "$suite" "picolisp:amd64")
+  (cd "$work/deb" && apt_in apt-get "$suite" download picolisp:amd64 >&2)
   dpkg-deb -x "$work"/deb/picolisp_*.deb "$work/pkg"
   mkdir "$work/out"
   mv "$work/pkg/usr/lib/picolisp" "$work/out/src"
@@ -171,7 +163,7 @@ fetch_arm64() {
   check_pinned "$ARM64_SUITE" arm64
   local work=$SCRATCH/arm64
   mkdir -p "$work/deb" "$work/out/root"
-  (cd "$work/deb" && apt_download "$ARM64_SUITE" "${ARM64_PACKAGES[@]/%/:arm64}")
+  (cd "$work/deb" && apt_in apt-get "$ARM64_SUITE" download "${ARM64_PACKAGES[@]/%/:arm64}" >&2)
   local deb
   for deb in "$work"/deb/*.deb; do dpkg-deb -x "$deb" "$work/out/root"; done
   local root=$work/out/root
