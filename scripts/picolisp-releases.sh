@@ -14,6 +14,7 @@ set -euo pipefail
 # The pinned packages: suite and its picolisp version. Sid moves on; to adopt a
 # newer release, change its version here (the cache folder is named after it).
 declare -A PINNED=([trixie]=25.3-1 [sid]=26.9-1)
+SUITES=(trixie sid) # the order they are fetched and their homes printed in
 # Where the arm64 interpreter comes from, and the arm64 packages it needs (sid's
 # names): the interpreter's and its libraries' NEEDED entries, checked below.
 ARM64_SUITE=sid
@@ -77,9 +78,9 @@ check_pinned() {
     die "Debian $suite's picolisp ($arch) is ${found:-missing}, not the pinned ${PINNED[$suite]}: to adopt it, set [$suite]=${found:-…} in PINNED at the top of scripts/picolisp-releases.sh (its cache folder becomes ${found%%-*})."
 }
 
-# 23.2's Makefile adds -opaque-pointers for every LLVM from 15 on, but LLVM 17
-# dropped the flag: name the assembler on make's command line, with the flag
-# only for the LLVM versions that take it (as src/toolchain.ts does).
+# Older Makefiles (23.2's) add -opaque-pointers for every LLVM from 15 on, but
+# LLVM 17 dropped the flag: name the assembler (the Makefiles' default, opt -O2)
+# on make's command line, with the flag only for LLVM 15 and 16, which need it.
 make_assembler() {
   local major
   major=$(llvm-config --version | cut -d. -f1)
@@ -169,10 +170,9 @@ fetch_arm64() {
   local root=$work/out/root
   # The loader is looked up as /lib/ld-linux-aarch64.so.1; merged-/usr sid ships usr/lib.
   [ -e "$root/lib" ] || ln -s usr/lib "$root/lib"
-  local elf=(usr/bin/picolisp)
-  for deb in "$root"/usr/lib/picolisp/lib/*.so; do elf+=("${deb#"$root"/}"); done
-  for deb in "$root"/usr/lib/aarch64-linux-gnu/lib*.so.*; do
-    [ -L "$deb" ] || elf+=("${deb#"$root"/}")
+  local elf=(usr/bin/picolisp) file
+  for file in "$root"/usr/lib/picolisp/lib/*.so "$root"/usr/lib/aarch64-linux-gnu/lib*.so.*; do
+    [ -L "$file" ] || elf+=("${file#"$root"/}")
   done
   check_needed "$root" "${elf[@]}"
   local answer
@@ -184,6 +184,6 @@ fetch_arm64() {
     qemu-aarch64-static -L "$target/root" "$target/root/usr/bin/picolisp"): in $target/root"
 }
 
-for suite in trixie sid; do fetch_release "$suite"; done
+for suite in "${SUITES[@]}"; do fetch_release "$suite"; done
 fetch_arm64
-for suite in trixie sid; do echo "$CACHE/${PINNED[$suite]%%-*}/home"; done
+for suite in "${SUITES[@]}"; do echo "$CACHE/${PINNED[$suite]%%-*}/home"; done
