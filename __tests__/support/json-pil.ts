@@ -1,14 +1,11 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pilBin, pilHome } from './picolisp.js'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const suiteDir = path.resolve(repoRoot, '../shared/conformance/json-test-suite/test_parsing')
 
-// PIL_HOME: a PicoLisp home with bin/picolisp and lib.l (default: the system's)
-const pilHome = process.env.PIL_HOME
-const picolisp = pilHome ? path.join(pilHome, 'bin', 'picolisp') : 'picolisp'
-const pilLib = path.join(pilHome ?? '/usr/lib/picolisp', 'lib.l')
 const codec = path.join(repoRoot, 'runtime', 'json.l')
 const driver = path.join(repoRoot, '__tests__', 'support', 'json-driver.l')
 
@@ -26,7 +23,8 @@ export function runDriver(
   timeoutMs = 60_000,
 ): Promise<DriverRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(picolisp, [pilLib, codec, driver, `-${entry}`], {
+    const lib = path.join(pilHome, 'lib.l')
+    const child = spawn(pilBin, [lib, codec, driver, `-${entry}`], {
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     const out: Buffer[] = []

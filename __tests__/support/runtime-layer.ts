@@ -2,9 +2,9 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pilBin, pilHome } from './picolisp.js'
 
 const REPO_RUNTIME = resolve(dirname(fileURLToPath(import.meta.url)), '../../runtime')
-const DEBIAN_PICOLISP = '/usr/lib/picolisp'
 
 /** A PicoLisp install for the layer: its interpreter and its home (lib.l, lib/). */
 export interface PicoLispInstall {
@@ -14,14 +14,14 @@ export interface PicoLispInstall {
 
 /**
  * Assembles a layer shaped like the real one in a temp dir: bootstrap, the
- * repo's runtime/ files, and a PicoLisp (Debian's unless given) linked in.
- * PicoLisp takes its home `@` from the path of its first argument
- * (picoLisp/lib.l), not from where a symlink points, so `@runtime/…` resolves
- * inside this layer.
+ * repo's runtime/ files, and a PicoLisp (by default the one picolisp.ts
+ * selects) linked in. PicoLisp takes its home `@` from the path of its first
+ * argument (picoLisp/lib.l), not from where a symlink points, so `@runtime/…`
+ * resolves inside this layer.
  */
 export async function buildRuntimeLayer(
   extraFiles: Record<string, string> = {},
-  picoLisp: PicoLispInstall = { bin: '/usr/bin/picolisp', home: DEBIAN_PICOLISP },
+  picoLisp: PicoLispInstall = { bin: pilBin, home: pilHome },
 ): Promise<string> {
   const layer = await mkdtemp(join(tmpdir(), 'pil-layer-'))
   const pico = join(layer, 'picoLisp')
