@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { pilSource } from './support/picolisp.js'
 import { startTestSource, type TestSource } from './support/pil-source.js'
-import { type ActionRun, runAction } from './support/run-action.js'
+import { type ActionRun, runAction, unzipLayer } from './support/run-action.js'
 import { startRuntime } from './support/runtime-process.js'
 
 // A layer built through dist/index.js from the selected release's tree: Debian 12's
@@ -37,14 +36,7 @@ test(`the action builds a layer from the PicoLisp ${release} tree`, () => {
 
 test(`the layer's interpreter reports ${version} and serves an invocation`, async () => {
   const layer = path.join(root, 'layer')
-  execFileSync('unzip', ['-q', run.outputs['layer-zip'], '-d', layer])
-  const home = path.join(layer, 'picoLisp')
-  const reported = execFileSync(
-    path.join(home, 'bin', 'picolisp'),
-    [path.join(home, 'lib.l'), '-prinl (glue "." (version T))', '-bye'],
-    { encoding: 'utf8' },
-  )
-  expect(reported.trim()).toBe(version)
+  expect(unzipLayer(run.outputs['layer-zip'], layer)).toBe(version)
   const handler = [
     '(de main (Event)',
     '   (list',

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -96,4 +96,15 @@ export async function runAction(
     summary: await fs.readFile(summaryFile, 'utf8'),
     dirs,
   }
+}
+
+/** Unzips a layer into `dir` and returns what its interpreter says `(version)` is. */
+export function unzipLayer(zip: string, dir: string): string {
+  execFileSync('unzip', ['-q', zip, '-d', dir])
+  const home = path.join(dir, 'picoLisp')
+  return execFileSync(
+    path.join(home, 'bin', 'picolisp'),
+    [path.join(home, 'lib.l'), '-prinl (glue "." (version T))', '-bye'],
+    { encoding: 'utf8' },
+  ).trim()
 }
