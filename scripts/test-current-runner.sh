@@ -70,12 +70,12 @@ ensure_root() {
   chroot "$scratch/root" /opt/node/bin/node --version >/dev/null ||
     die "$NODE_PACKAGE's node does not run in the $SUITE root"
   recipe >"$scratch/root/.recipe"
+  # An old root may still have /proc mounted from a run that was killed.
+  ! mountpoint -q "$ROOT/proc" || umount "$ROOT/proc"
   rm -rf "$ROOT"
   mv "$scratch/root" "$ROOT"
   rm -rf "$scratch"
 }
-
-ensure_root
 
 # The release trees the test builds: 25.3 and 26.9 from scripts/picolisp-releases.sh
 # (23.2 is this machine's own picolisp package).
@@ -90,8 +90,11 @@ ensure_releases() {
   bash scripts/picolisp-releases.sh >/dev/null
 }
 
+ensure_root
 ensure_releases
 # The compilers inside want /proc; unmounted however the test ends.
-mount -t proc proc "$ROOT/proc"
-trap 'umount "$ROOT/proc"' EXIT
+if ! mountpoint -q "$ROOT/proc"; then
+  mount -t proc proc "$ROOT/proc"
+  trap 'umount "$ROOT/proc"' EXIT
+fi
 TRIXIE_ROOT=$ROOT npx vitest run --config vitest.current-runner.config.ts
