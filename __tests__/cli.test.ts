@@ -41,7 +41,7 @@ test('npm run layer maps flags to inputs, builds with the action bundle and prin
   const { stdout } = await layerCommand([...flags, '--output', output])
   expect((await fs.stat(output)).size).toBeGreaterThan(100_000)
   expect(stdout).toMatch(new RegExp(`Outputs:\\n[\\s\\S]*layer-zip: ${output}`))
-  expect(stdout).toMatch(/picolisp-version: 23\.2\.8/)
+  expect(stdout).toContain(`picolisp-version: ${source.source.version}\n`)
   // The cache lives under XDG_CACHE_HOME, so the next run is a hit.
   const again = await layerCommand([...flags, '--output', output])
   expect(again.stdout).toMatch(/cache-hit: true/)

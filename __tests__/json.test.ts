@@ -8,6 +8,7 @@ import {
   evalLisp,
   lispString,
   type Outcome,
+  repoRoot,
   suiteDir,
 } from './support/json-pil.js'
 
@@ -249,6 +250,16 @@ describe('JSON decoding', () => {
     ])
   })
 
+  it('keeps huge exponents as text at once, on releases whose format reads exponents', async () => {
+    // pil21 26.x's format reads "1e99999999" and never ends: the decoder must not ask it
+    await expectValues([
+      [
+        decode('[1e99999999,-2E99999999,0.4e006]'),
+        '(T (lambda-json-number . "1e99999999") (lambda-json-number . "-2E99999999") (lambda-json-number . "0.4e006"))',
+      ],
+    ])
+  })
+
   it('gives the same result from a list of characters and from an input channel', async () => {
     const json = '{"a":[1,2.5,"x\\u00e9"]}'
     await expectValues([
@@ -413,6 +424,43 @@ describe('JSON encoding', () => {
       ])
     },
   )
+
+  it.each(encodePaths)(
+    'gives a long text that nothing else holds intact to sym, through %s',
+    async (_path, small) => {
+      // pil21's sym does not protect its argument from the garbage collector
+      // (_Sym in src/io.l). With under 1 MiB of cells free (65536 cells), printing
+      // 1 MB (125000 cells) must collect: a text held by nothing else was freed
+      // half printed, the rest read as free-list pointers (25.6 and later hit it
+      // by chance). (heap T) is the free MiBs: each round takes them but the last
+      const starve = "(gc) (off *Junk) (while (gt0 (heap T)) (do (* @ 65536) (push '*Junk NIL)))"
+      const expr = `(let S ${encodeVia(small, '(pack (need 1000000 "a"))')} ${starve} S)`
+      const [result] = await evalLisp([expr])
+      const expected = lispString(JSON.stringify('a'.repeat(1_000_000)))
+      const value = result.ok ? result.value : result.message
+      // Length and first difference: a diff of 1 MB would be unreadable
+      let diff = 0
+      while (diff < value.length && value[diff] === expected[diff]) diff++
+      expect({ ok: result.ok, length: value.length, sameUpTo: diff }).toEqual({
+        ok: true,
+        length: expected.length,
+        sameUpTo: expected.length,
+      })
+    },
+  )
+
+  it('never gives sym or str a value that only they would hold', () => {
+    // As above: the runtime passes them a variable, which its binding protects
+    const runtimeDir = path.join(repoRoot, 'runtime')
+    const files = readdirSync(runtimeDir).filter((f) => f.endsWith('.l'))
+    const driver = path.join(repoRoot, '__tests__', 'support', 'json-driver.l')
+    const calls = [...files.map((f) => path.join(runtimeDir, f)), driver].flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/\((sym|str) +\(/g)].map(
+        (m) => `${path.basename(file)}: ${m[0]}`,
+      ),
+    )
+    expect(calls).toEqual([])
+  })
 
   it('encodes a small HTTP body into a string and a large one into the buffer file', async () => {
     await expectValues([

@@ -1,5 +1,5 @@
 /** The newest PicoLisp release this action knows by name; the default `picolisp-version`. */
-export const DEFAULT_VERSION = '26.6'
+export const DEFAULT_VERSION = '26.9'
 
 /**
  * sha256 (hex) of release tarballs whose checksum has been published and checked.

@@ -11,7 +11,7 @@ export interface BuiltLayer {
   codeSha256: string
   /** Size of the zip in bytes. */
   size: number
-  /** What the built interpreter's `(version)` prints, e.g. `26.6.29`. */
+  /** What the built interpreter's `(version)` prints, e.g. `26.9.25`. */
   picolispVersion: string
   /** Read from the ELF header of the interpreter inside the layer, never guessed. */
   architecture: Architecture

