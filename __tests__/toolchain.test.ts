@@ -2,7 +2,14 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { beforeEach, expect, test } from 'vitest'
-import { findLlvm, makeVariables, which } from '../src/toolchain.js'
+import {
+  findLlvm,
+  makefileOptFlags,
+  makeVariables,
+  optFlags,
+  parseLlvmMajor,
+  which,
+} from '../src/toolchain.js'
 
 let bin: string
 
@@ -17,7 +24,7 @@ beforeEach(async () => {
   bin = await fs.mkdtemp(path.join(os.tmpdir(), 'toolchain-'))
 })
 
-test('unversioned tools are used as they are, with no make variables', async () => {
+test('unversioned tools keep their names; only the opt flags and LLVM version are passed', async () => {
   await fakeTools([
     'clang',
     'opt',
@@ -30,7 +37,10 @@ test('unversioned tools are used as they are, with no make variables', async () 
   ])
   const llvm = findLlvm(bin)
   expect(llvm).toEqual({ clang: 'clang', opt: 'opt', llc: 'llc', llvmLink: 'llvm-link' })
-  expect(makeVariables(llvm as NonNullable<typeof llvm>)).toEqual([])
+  expect(makeVariables(llvm as NonNullable<typeof llvm>, 18, '-O2')).toEqual([
+    'ASM=opt -O2',
+    'LLVM=18',
+  ])
 })
 
 test('the newest complete versioned set wins and is passed to make by name', async () => {
@@ -47,21 +57,43 @@ test('the newest complete versioned set wins and is passed to make by name', asy
     major: 18,
   })
   expect(llvm?.binDir).toBeUndefined()
-  expect(makeVariables(llvm as NonNullable<typeof llvm>)).toEqual([
+  expect(makeVariables(llvm as NonNullable<typeof llvm>, 18, '-O3')).toEqual([
     'CC=clang-18',
-    'ASM=opt-18 -O3',
     'LLC=llc-18',
     'LINK=llvm-link-18',
+    'ASM=opt-18 -O3',
     'LLVM=18',
   ])
 })
 
-test('LLVM 15 and 16 keep the opaque-pointers flag the Makefile would add', async () => {
-  await fakeTools(['opt-15', 'clang-15', 'llc-15', 'llvm-link-15'])
-  const llvm = findLlvm(bin, bin)
-  expect(makeVariables(llvm as NonNullable<typeof llvm>)).toContain(
-    'ASM=opt-15 -O3 -opaque-pointers',
-  )
+test.each([
+  [13, '-O3'],
+  [14, '-O3'],
+  [15, '-O3 -opaque-pointers'],
+  [16, '-O3 -opaque-pointers'],
+  [17, '-O3'],
+  [18, '-O3'],
+  [19, '-O3'],
+  [20, '-O3'],
+])('LLVM %i: opt gets %s', (major, flags) => {
+  // -opaque-pointers only where LLVM takes it and pil21 needs it: 17 removed the option.
+  expect(optFlags(major, '-O3')).toBe(flags)
+  const unversioned = { clang: 'clang', opt: 'opt', llc: 'llc', llvmLink: 'llvm-link' }
+  expect(makeVariables(unversioned, major, '-O3')).toEqual([`ASM=opt ${flags}`, `LLVM=${major}`])
+})
+
+test("the opt flags are the Makefile's own ASM line, without its comment", () => {
+  // 23.2's line, then 26.9's.
+  expect(makefileOptFlags('CC = clang\nASM = opt -O3  # llvm-as\nLLC = llc\n')).toBe('-O3')
+  expect(makefileOptFlags('PIL = ../pil\nASM = opt -O2\nLLC = llc\n')).toBe('-O2')
+  expect(makefileOptFlags('CC = clang\n')).toBe('-O2')
+})
+
+test('the LLVM major is read from what opt --version prints', () => {
+  expect(parseLlvmMajor('Ubuntu LLVM version 18.1.3\n  Optimized build.')).toBe(18)
+  expect(parseLlvmMajor('LLVM (http://llvm.org/):\n  LLVM version 14.0.6\n')).toBe(14)
+  expect(parseLlvmMajor('Debian LLVM version 19.1.7')).toBe(19)
+  expect(parseLlvmMajor('opt: command not understood')).toBeUndefined()
 })
 
 test("a version's own bin folder is found for Makefiles that call tools by bare name", async () => {

@@ -84,7 +84,7 @@ export async function obtainPicoLisp(
   }
   const llvm = await ensureBuildTools(inputs.installDependencies)
   const sourceDir = await extractSource(tarball.path, path.join(workDir, 'source'))
-  await compilePicoLisp(sourceDir, llvm)
+  await compilePicoLisp(sourceDir, llvm, path.join(workDir, 'glibc-binding'))
   const version = await interpreterVersion(sourceDir)
   checkVersion(inputs.version, version)
   const dir = stagingDir(key, tempDir)

@@ -7,7 +7,7 @@ import * as tc from '@actions/tool-cache'
 import type { Architecture } from './types.js'
 
 /** Bump when the build steps change what ends up in a compiled tree. */
-export const RECIPE_VERSION = 1
+export const RECIPE_VERSION = 2
 
 const TOOL_NAME = 'picolisp-lambda-build'
 

@@ -66,8 +66,10 @@ export function compatProblems(
   for (const { symbol, version } of needs.glibcSymbols) {
     if (compareVersions(version, MAX_GLIBC) > 0) {
       problems.push(
-        `${file} needs ${symbol}@GLIBC_${version}, newer than provided.al2023's glibc ${MAX_GLIBC}: ` +
-          `build on a system with glibc ${MAX_GLIBC} or older (for example Amazon Linux 2023 or Debian 11).`,
+        `${file} needs ${symbol}@GLIBC_${version}, newer than provided.al2023's glibc ${MAX_GLIBC}. ` +
+          `The build binds symbols to older versions where this machine's glibc keeps one; ` +
+          `${symbol} has none, so build on a system with glibc ${MAX_GLIBC} or older ` +
+          `(for example in a job container of amazonlinux:2023, with the build tools installed before this step).`,
       )
     }
   }

@@ -1,16 +1,45 @@
+import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
-import { type LlvmToolchain, makeVariables } from './toolchain.js'
+import { prepareGlibcBinding, shellQuote } from './glibc-binding.js'
+import { foldShippedIr } from './ir-compat.js'
+import { type LlvmToolchain, llvmMajor, makefileOptFlags, makeVariables } from './toolchain.js'
 
 const LOG_TAIL_LINES = 30
 
-/** Runs `make` in pil21/src. A failure shows the end of the log; the whole log is in a group. */
-export async function compilePicoLisp(sourceDir: string, llvm: LlvmToolchain): Promise<void> {
+/** make's variables for this tree and toolchain, with the glibc-binding llc when one is needed. */
+async function variables(
+  sourceDir: string,
+  llvm: LlvmToolchain,
+  bindingDir: string,
+  env: Record<string, string>,
+): Promise<string[]> {
+  const makefile = await fs.readFile(path.join(sourceDir, 'src', 'Makefile'), 'utf8')
+  const base = makeVariables(llvm, await llvmMajor(llvm), makefileOptFlags(makefile))
+  const llc = await prepareGlibcBinding(llvm, bindingDir, env)
+  if (!llc) return base
+  return [...base.filter((v) => !v.startsWith('LLC=')), `LLC=${shellQuote(llc)}`]
+}
+
+/**
+ * Runs `make` in pil21/src (`bindingDir`: a scratch folder for the glibc
+ * binding). A failure shows the end of the log; the whole log is in a group.
+ */
+export async function compilePicoLisp(
+  sourceDir: string,
+  llvm: LlvmToolchain,
+  bindingDir: string,
+): Promise<void> {
   const env: Record<string, string> = { ...(process.env as Record<string, string>) }
   // Old pil21 Makefiles call llc and llvm-link by name: give them this version's folder.
   if (llvm.binDir) env.PATH = `${llvm.binDir}${path.delimiter}${env.PATH ?? ''}`
-  const args = ['-C', path.join(sourceDir, 'src'), ...makeVariables(llvm)]
+  await foldShippedIr(path.join(sourceDir, 'src'))
+  const args = [
+    '-C',
+    path.join(sourceDir, 'src'),
+    ...(await variables(sourceDir, llvm, bindingDir, env)),
+  ]
   let log = ''
   const code = await core.group(`make ${args.join(' ')}`, () =>
     exec.exec('make', args, {

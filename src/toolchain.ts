@@ -73,23 +73,56 @@ export function findLlvm(
   }
 }
 
+/** The LLVM major version in `opt --version` output ("Ubuntu LLVM version 18.1.3"). */
+export function parseLlvmMajor(versionOutput: string): number | undefined {
+  const match = /LLVM version (\d+)\./.exec(versionOutput)
+  return match ? Number(match[1]) : undefined
+}
+
+/** Asks `opt` its version: unversioned tools do not say it in their names. */
+export async function llvmMajor(llvm: LlvmToolchain): Promise<number> {
+  if (llvm.major !== undefined) return llvm.major
+  const { stdout } = await exec.getExecOutput(llvm.opt, ['--version'], {
+    ignoreReturnCode: true,
+    silent: true,
+  })
+  const major = parseLlvmMajor(stdout)
+  if (major === undefined) {
+    throw new Error(
+      `Could not tell the LLVM version from '${llvm.opt} --version' (expected "LLVM version N.…"): ${stdout.trim()}`,
+    )
+  }
+  return major
+}
+
 /**
- * Variables for pil21's src/Makefile naming the tools, so a versioned
- * toolchain works without symlinks. Unversioned tools need none: the
- * Makefile's defaults (including its LLVM-version logic) stay in charge.
+ * The optimization flags of the Makefile's own `ASM = opt …` line (23.2 has
+ * -O3, 25.3 on -O2), so the action keeps each release's choice.
  */
-export function makeVariables(llvm: LlvmToolchain): string[] {
-  if (llvm.major === undefined) return []
-  // Makefile's own `ASM += -opaque-pointers` is lost when ASM is set from the
-  // command line, so repeat it for the LLVM versions that need the flag.
-  const opaque = llvm.major === 15 || llvm.major === 16 ? ' -opaque-pointers' : ''
-  return [
-    `CC=${llvm.clang}`,
-    `ASM=${llvm.opt} -O3${opaque}`,
-    `LLC=${llvm.llc}`,
-    `LINK=${llvm.llvmLink}`,
-    `LLVM=${llvm.major}`,
-  ]
+export function makefileOptFlags(makefile: string): string {
+  const match = /^ASM\s*=\s*\S+([^#\n]*)/m.exec(makefile)
+  return match?.[1].trim() || '-O2'
+}
+
+/**
+ * `opt`'s flags for pil21's .ll files under one LLVM major. LLVM 15 and 16
+ * need -opaque-pointers, and LLVM 17 removed the option: 23.2's Makefile adds
+ * it for every LLVM from 15 on, so the action decides instead of the Makefile.
+ */
+export function optFlags(major: number, makefileFlags: string): string {
+  return major === 15 || major === 16 ? `${makefileFlags} -opaque-pointers` : makefileFlags
+}
+
+/**
+ * Variables for pil21's src/Makefile. ASM always, so the opt flags suit the
+ * LLVM at hand whatever the Makefile's own test says (a command-line variable
+ * overrides the Makefile's `ASM +=`); the tool names when they are versioned,
+ * so a versioned toolchain works without symlinks.
+ */
+export function makeVariables(llvm: LlvmToolchain, major: number, makefileFlags: string): string[] {
+  const variables = [`ASM=${llvm.opt} ${optFlags(major, makefileFlags)}`, `LLVM=${major}`]
+  if (llvm.major === undefined) return variables
+  return [`CC=${llvm.clang}`, `LLC=${llvm.llc}`, `LINK=${llvm.llvmLink}`, ...variables]
 }
 
 /** A build requirement, how to tell it is there, and the Debian package that brings it. */
