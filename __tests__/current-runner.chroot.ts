@@ -5,7 +5,13 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { checkCompatibility, parseReadelf } from '../src/compat.js'
-import { FIXTURES, type FileServer, serveFiles, sha256 } from './support/pil-source.js'
+import {
+  FIXTURES,
+  type FileServer,
+  packPil21Tarball,
+  serveFiles,
+  sha256,
+} from './support/pil-source.js'
 import { parseOutputFile, REPO } from './support/run-action.js'
 
 /** A Debian trixie root with the build packages and Node 24 in /opt/node: today's runner. */
@@ -28,28 +34,11 @@ const TREES: Record<string, { tree: string; copyright: string }> = {
   '26.9': { tree: `${RELEASES}/26.9/src`, copyright: `${RELEASES}/26.9/copyright` },
 }
 
-/** Files Debian built from the tree: removed so the action compiles them itself. */
-const GENERATED = [
-  'lib/ext.so',
-  'lib/ht.so',
-  'lib/sysdefs',
-  'bin/balance',
-  'bin/httpGate',
-  'bin/ssl',
-]
-
-/** Packs a tree as a release tarball (`pil21/`), file times kept as in a real one. */
+/** Packs a release's tree as its tarball (`pil21/`), as the other build tests do. */
 async function packRelease(version: string, dir: string): Promise<string> {
   const { tree, copyright } = TREES[version]
-  const staging = path.join(dir, `staging-${version}`, 'pil21')
-  await fs.cp(tree, staging, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true })
-  await fs.rm(path.join(staging, 'doc'), { force: true, recursive: true })
-  for (const file of GENERATED) await fs.rm(path.join(staging, file), { force: true })
-  await fs.copyFile(copyright, path.join(staging, 'COPYING'))
-  const tarball = path.join(dir, `picoLisp-${version}.tgz`)
-  execFileSync('tar', ['-czf', tarball, '-C', path.dirname(staging), 'pil21'])
-  await fs.rm(path.dirname(staging), { recursive: true, force: true })
-  return tarball
+  const source = { tree, copyright, version, release: version }
+  return (await packPil21Tarball(dir, source)).path
 }
 
 let server: FileServer

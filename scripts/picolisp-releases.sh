@@ -30,14 +30,8 @@ die() {
   exit 1
 }
 
-# The Debian mirror this machine's apt uses (deb.debian.org when none is found).
-debian_mirror() {
-  local uri
-  uri=$(sed -n -e 's|^URIs: *\(http[^ ]*/debian\)/\?$|\1|p' \
-    -e 's|^deb \(\[[^]]*\] \)\?\(http[^ ]*/debian\)/\? .*|\2|p' \
-    /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
-  echo "${uri:-http://deb.debian.org/debian}"
-}
+SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+debian_mirror() { "$SCRIPTS/debian-mirror.sh"; }
 
 SCRATCH=
 scratch() {

@@ -27,14 +27,8 @@ die() {
   exit 1
 }
 
-# The Debian mirror this machine's apt uses (deb.debian.org when none is found).
-debian_mirror() {
-  local uri
-  uri=$(sed -n -e 's|^URIs: *\(http[^ ]*/debian\)/\?$|\1|p' \
-    -e 's|^deb \(\[[^]]*\] \)\?\(http[^ ]*/debian\)/\? .*|\2|p' \
-    /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
-  echo "${uri:-http://deb.debian.org/debian}"
-}
+SCRIPTS=$PWD/scripts # after the cd to the repository above
+debian_mirror() { "$SCRIPTS/debian-mirror.sh"; }
 
 # Everything that decides the root's content: a cached root with another recipe is rebuilt.
 recipe() {

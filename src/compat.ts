@@ -3,14 +3,19 @@ import * as exec from '@actions/exec'
 /** provided.al2023 ships glibc 2.34: a newer symbol version fails to load there. */
 export const MAX_GLIBC = '2.34'
 
-/** Shared libraries in the provided.al2023 base image (glibc's own and the documented extras). */
-export const AL2023_LIBRARIES: ReadonlySet<string> = new Set([
+/** glibc's libraries that a pil21 build links. */
+export const GLIBC_LIBRARIES: readonly string[] = [
   'libc.so.6',
   'libm.so.6',
   'libdl.so.2',
   'libpthread.so.0',
   'librt.so.1',
   'libutil.so.1',
+]
+
+/** Shared libraries in the provided.al2023 base image (glibc's own and the documented extras). */
+export const AL2023_LIBRARIES: ReadonlySet<string> = new Set([
+  ...GLIBC_LIBRARIES,
   'libresolv.so.2',
   'ld-linux-x86-64.so.2',
   'ld-linux-aarch64.so.1',

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
-import { compareVersions, MAX_GLIBC } from './compat.js'
+import { compareVersions, GLIBC_LIBRARIES, MAX_GLIBC } from './compat.js'
 
 /*
  * Why: glibc gives a function a new symbol version when its behaviour changes
@@ -30,16 +30,6 @@ export interface Binding {
   /** The default version a plain link would pick, e.g. `2.38`. */
   newest: string
 }
-
-/** The glibc libraries a pil21 build links; each one's exports are read. */
-const GLIBC_LIBRARIES = [
-  'libc.so.6',
-  'libm.so.6',
-  'libdl.so.2',
-  'libpthread.so.0',
-  'librt.so.1',
-  'libutil.so.1',
-]
 
 /** One `readelf -W --dyn-syms` line of a defined, versioned glibc symbol. */
 const DEFINED_SYMBOL =
