@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import * as tar from 'tar'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import {
@@ -58,8 +59,12 @@ afterAll(async () => {
 })
 
 /** Runs the action expecting failure; checks it names the problem and left no zip behind. */
-async function expectFailure(inputs: Record<string, string>, message: RegExp): Promise<ActionRun> {
-  const run = await runAction({ ...source.inputs, ...inputs })
+async function expectFailure(
+  inputs: Record<string, string>,
+  message: RegExp,
+  env?: Record<string, string>,
+): Promise<ActionRun> {
+  const run = await runAction({ ...source.inputs, ...inputs }, { env })
   expect(run.code).toBe(1)
   expect(run.stdout).toMatch(/^::error::/m)
   expect(run.stdout).toMatch(message)
@@ -122,11 +127,15 @@ test('an unreachable host is reported after the retries', async () => {
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
   const { port } = closed.address() as net.AddressInfo
   await new Promise((resolve) => closed.close(resolve))
-  await expectFailure(
+  // The tool cache's real back-off, with its wait set to 0 s
+  const retryAtOnce = pathToFileURL(path.join(import.meta.dirname, 'support', 'retry-at-once.mjs'))
+  const run = await expectFailure(
     { 'source-url': `http://127.0.0.1:${port}/picoLisp-23.2.tgz` },
     /could not download http:\/\/127\.0\.0\.1:\d+\/picoLisp-23\.2\.tgz: the host is unreachable \(ECONNREFUSED\) after 3 attempts/,
+    { NODE_OPTIONS: `--import=${retryAtOnce}` },
   )
-}, 90_000)
+  expect(run.stdout.match(/^Waiting 0 seconds before trying again$/gm)).toHaveLength(2)
+})
 
 test('a file that is not a gzip tarball', async () => {
   await expectFailure(

