@@ -6,17 +6,24 @@
  *
  * The emulator runs in this Node process for both clients: each invocation is
  * one await of invoke(), so server work is identical and the difference is the
- * client. Run: npm run bench:runtime
+ * client. /next bodies are framed as Lambda frames them (chunked above 2048
+ * bytes). Run: npm run bench:runtime
+ *
+ * BENCH_BASELINE=<git ref> adds a third client at 100 B: a layer whose
+ * runtime/ files come from that commit, in the same rounds, to compare a
+ * change with what came before in one run.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { buildRuntimeLayer } from '../__tests__/support/runtime-layer.js'
 import { RuntimeApiEmulator } from '../src/runtime-api-emulator.js'
 
 const WORK = join(process.cwd(), '.bench-work')
 const MIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 4.4)
+const BASELINE = process.env.BENCH_BASELINE
+const REPO = join(import.meta.dirname, '..')
 
 interface Client {
   name: string
@@ -30,6 +37,32 @@ function buildFloor(): string {
   const exe = join(WORK, 'floor-client')
   execFileSync('cc', ['-O2', '-o', exe, join(import.meta.dirname, 'floor-client.c')])
   return exe
+}
+
+function git(args: string[]): Buffer {
+  return execFileSync('git', args, { cwd: REPO })
+}
+
+function shortCommit(ref: string): string {
+  return git(['rev-parse', '--short', `${ref}^{commit}`])
+    .toString()
+    .trim()
+}
+
+/** A layer as buildRuntimeLayer's, with bootstrap and runtime/*.l as of commit `ref`. */
+async function buildBaselineLayer(ref: string): Promise<string> {
+  const layer = await buildRuntimeLayer()
+  const runtimeDir = join(layer, 'picoLisp', 'runtime')
+  rmSync(runtimeDir, { recursive: true })
+  mkdirSync(runtimeDir)
+  const paths = git(['ls-tree', '--name-only', ref, 'runtime/']).toString().split('\n')
+  for (const path of paths.filter((p) => p.endsWith('.l') || p.endsWith('/bootstrap'))) {
+    const name = basename(path)
+    const to = name === 'bootstrap' ? join(layer, 'bootstrap') : join(runtimeDir, name)
+    rmSync(to, { force: true })
+    writeFileSync(to, git(['show', `${ref}:${path}`]), { mode: 0o755 })
+  }
+  return layer
 }
 
 async function startClient(name: string, spawnIt: (api: string) => ChildProcess): Promise<Client> {
@@ -98,25 +131,38 @@ async function timed(client: Client, body: string, seconds: number): Promise<[nu
 const ROUNDS = 11
 
 /**
- * Floor and runtime take turns, ROUNDS rounds of MIN_SECONDS / ROUNDS each
- * (so each gets at least MIN_SECONDS): load from elsewhere on the machine hits
- * both alike. Reports the median round of each.
+ * The clients take turns, ROUNDS rounds of MIN_SECONDS / ROUNDS each (so each
+ * gets at least MIN_SECONDS), the order rotating from round to round: load
+ * from elsewhere on the machine hits all alike. -> per client, its µs per
+ * invocation in each round, and its invocations in all.
  */
-async function compare(floor: Client, runtime: Client, body: string) {
-  for (const c of [floor, runtime]) for (let i = 0; i < 20; i++) await c.emulator.invoke(body)
-  const f: number[] = []
-  const r: number[] = []
-  let fn = 0
-  let rn = 0
+async function compare(clients: Client[], body: string) {
+  for (const c of clients) for (let i = 0; i < 20; i++) await c.emulator.invoke(body)
+  const rounds = clients.map(() => [] as number[])
+  const counts = clients.map(() => 0)
   for (let round = 0; round < ROUNDS; round++) {
-    const [fu, fc] = await timed(floor, body, MIN_SECONDS / ROUNDS)
-    const [ru, rc] = await timed(runtime, body, MIN_SECONDS / ROUNDS)
-    f.push(fu)
-    r.push(ru)
-    fn += fc
-    rn += rc
+    for (let k = 0; k < clients.length; k++) {
+      const i = (round + k) % clients.length
+      const [us, n] = await timed(clients[i] as Client, body, MIN_SECONDS / ROUNDS)
+      rounds[i]?.push(us)
+      counts[i] += n
+    }
   }
-  return { floor: median(f), runtime: median(r), fn, rn }
+  return clients.map((_, i) => ({ rounds: rounds[i] as number[], n: counts[i] as number }))
+}
+
+/** A row of the baseline table; per round, runtime and baseline ran side by side. */
+function baselineRow(
+  label: string,
+  floor: number,
+  runtime: number,
+  b: { rounds: number[]; n: number },
+  runtimeRounds: number[],
+): string {
+  const base = median(b.rounds)
+  const perRound = runtimeRounds.map((r, i) => r / (b.rounds[i] as number))
+  const spread = `${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`
+  return `| ${label} | ${base.toFixed(0)} | ${(base / floor).toFixed(2)}× | ${(runtime / floor).toFixed(2)}× | ${(runtime / base).toFixed(2)} (${spread}) | ${b.n} |`
 }
 
 function median(xs: number[]): number {
@@ -156,6 +202,10 @@ async function coldStart(command: string[], env: NodeJS.ProcessEnv, runs: number
   return times[Math.floor(times.length / 2)] as number
 }
 
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+}
+
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return Number(m?.[1])
@@ -172,6 +222,10 @@ function version(cmd: string, args: string[]): string {
 async function main() {
   const floorExe = buildFloor()
   const layer = await buildRuntimeLayer()
+  const baseline = BASELINE && {
+    label: `${BASELINE} (${shortCommit(BASELINE)})`,
+    layer: await buildBaselineLayer(BASELINE),
+  }
   const taskRoot = join(tmpdir(), `pil-bench-task-${process.pid}`)
   mkdirSync(taskRoot, { recursive: true })
   writeFileSync(join(taskRoot, 'echo.l'), '(de handler (Event Headers) Event)\n')
@@ -191,6 +245,7 @@ async function main() {
   say(
     `- node ${process.version}, picolisp ${version('sh', ['-c', "echo '(bye)' | picolisp -version"])}`,
   )
+  say(`- load average (1, 5, 15 min) at the start: ${loadAverage()}`)
   say('')
   say('| echo of | floor µs/inv | runtime µs/inv | ratio | invocations (floor / runtime) |')
   say('|---|---:|---:|---:|---:|')
@@ -200,16 +255,36 @@ async function main() {
     ['1 MB', 1024 * 1024, 'echo'],
     ['100 B, raw mode (no JSON)', 100, 'raw'],
   ] as const
+  const baselineRows: string[] = []
   for (const [label, bytes, handler] of cases) {
     const body = event(bytes)
-    const floor = await startClient('floor', startFloor(floorExe))
-    const runtime = await startClient('runtime', startRuntime(layer, taskRoot, handler))
-    const m = await compare(floor, runtime, body)
-    await floor.stop()
-    await runtime.stop()
+    const clients = [
+      await startClient('floor', startFloor(floorExe)),
+      await startClient('runtime', startRuntime(layer, taskRoot, handler)),
+    ]
+    // Only at 100 B: runtimes before chunked reading (issue 8) cannot read the
+    // larger events, which Lambda's framing sends chunked
+    if (baseline && bytes === 100)
+      clients.push(await startClient('baseline', startRuntime(baseline.layer, taskRoot, handler)))
+    const [f, r, b] = await compare(clients, body)
+    for (const c of clients) await c.stop()
+    if (!f || !r) throw new Error('compare() lost a client')
+    const floor = median(f.rounds)
+    const runtime = median(r.rounds)
     say(
-      `| ${label} | ${m.floor.toFixed(0)} | ${m.runtime.toFixed(0)} | ${(m.runtime / m.floor).toFixed(2)}× | ${m.fn} / ${m.rn} |`,
+      `| ${label} | ${floor.toFixed(0)} | ${runtime.toFixed(0)} | ${(runtime / floor).toFixed(2)}× | ${f.n} / ${r.n} |`,
     )
+    if (b) baselineRows.push(baselineRow(label, floor, runtime, b, r.rounds))
+  }
+  if (baseline) {
+    say('')
+    say(`Baseline: runtime/ of ${baseline.label}, in the same rounds as the rows above`)
+    say('')
+    say(
+      '| echo of | baseline µs/inv | baseline / floor | runtime / floor | runtime / baseline (rounds: min–max) | invocations (baseline) |',
+    )
+    say('|---|---:|---:|---:|---:|---:|')
+    for (const row of baselineRows) say(row)
   }
 
   const coldFloor = await coldStart([floorExe, '{host}', '{port}'], {}, 21)
@@ -236,6 +311,8 @@ async function main() {
 
   rmSync(taskRoot, { recursive: true, force: true })
   rmSync(layer, { recursive: true, force: true })
+  if (baseline) rmSync(baseline.layer, { recursive: true, force: true })
+  say(`- load average at the end: ${loadAverage()}`)
   writeFileSync(join(WORK, 'runtime-bench.md'), `${lines.join('\n')}\n`)
 }
 
