@@ -108,22 +108,17 @@ function event(bytes: number): string {
   return JSON.stringify({ ...head, data: 'x'.repeat(Math.max(0, bytes - base.length)) })
 }
 
-/** Runs invocations for `seconds`; -> [µs per invocation, invocations]. */
-async function timed(client: Client, body: string, seconds: number): Promise<[number, number]> {
-  let n = 0
+const BATCH = 10
+
+/** Runs BATCH invocations; -> nanoseconds taken. */
+async function batch(client: Client, body: string): Promise<number> {
   const start = process.hrtime.bigint()
-  const limit = start + BigInt(Math.round(seconds * 1e9))
-  let now = start
-  while (now < limit) {
-    for (let i = 0; i < 10; i++) {
-      const o = await client.emulator.invoke(body)
-      if (o.kind !== 'response' || o.body.length !== body.length)
-        throw new Error(`${client.name}: bad answer ${o.kind}`)
-    }
-    n += 10
-    now = process.hrtime.bigint()
+  for (let i = 0; i < BATCH; i++) {
+    const o = await client.emulator.invoke(body)
+    if (o.kind !== 'response' || o.body.length !== body.length)
+      throw new Error(`${client.name}: bad answer ${o.kind}`)
   }
-  return [Number(now - start) / 1e3 / n, n]
+  return Number(process.hrtime.bigint() - start)
 }
 
 // The floor's own time moves by up to 40 % from one stretch of a run to the next on a
@@ -131,38 +126,40 @@ async function timed(client: Client, body: string, seconds: number): Promise<[nu
 const ROUNDS = 11
 
 /**
- * The clients take turns, ROUNDS rounds of MIN_SECONDS / ROUNDS each (so each
- * gets at least MIN_SECONDS), the order rotating from round to round: load
- * from elsewhere on the machine hits all alike. -> per client, its µs per
- * invocation in each round, and its invocations in all.
+ * ROUNDS rounds of MIN_SECONDS / ROUNDS per client. Within a round the clients
+ * take turns a batch at a time (a few ms at 100 B), the order rotating, so a
+ * burst of load from elsewhere on the machine hits every client alike; turns
+ * of a whole round each let one client's figure swing by 4× on a busy
+ * machine. -> per client, µs per invocation in each round, and invocations.
  */
 async function compare(clients: Client[], body: string) {
   for (const c of clients) for (let i = 0; i < 20; i++) await c.emulator.invoke(body)
   const rounds = clients.map(() => [] as number[])
-  const counts = clients.map(() => 0)
+  let invocations = 0
+  const roundNs = (MIN_SECONDS / ROUNDS) * clients.length * 1e9
   for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < clients.length; k++) {
-      const i = (round + k) % clients.length
-      const [us, n] = await timed(clients[i] as Client, body, MIN_SECONDS / ROUNDS)
-      rounds[i]?.push(us)
-      counts[i] += n
+    const ns = clients.map(() => 0)
+    let turns = 0
+    const start = performance.now()
+    while ((performance.now() - start) * 1e6 < roundNs) {
+      for (let k = 0; k < clients.length; k++) {
+        const i = (turns + k) % clients.length
+        ns[i] += await batch(clients[i] as Client, body)
+      }
+      turns++
     }
+    for (const [i, r] of rounds.entries()) r.push((ns[i] as number) / 1e3 / (turns * BATCH))
+    invocations += turns * BATCH
   }
-  return clients.map((_, i) => ({ rounds: rounds[i] as number[], n: counts[i] as number }))
+  return { rounds, invocations }
 }
 
-/** A row of the baseline table; per round, runtime and baseline ran side by side. */
-function baselineRow(
-  label: string,
-  floor: number,
-  runtime: number,
-  b: { rounds: number[]; n: number },
-  runtimeRounds: number[],
-): string {
-  const base = median(b.rounds)
-  const perRound = runtimeRounds.map((r, i) => r / (b.rounds[i] as number))
+/** A row of the baseline table: medians, and the spread of runtime / baseline over rounds. */
+function baselineRow(label: string, [floor, runtime, base]: [number[], number[], number[]]) {
+  const [f, r, b] = [median(floor), median(runtime), median(base)]
+  const perRound = runtime.map((x, i) => x / (base[i] as number))
   const spread = `${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`
-  return `| ${label} | ${base.toFixed(0)} | ${(base / floor).toFixed(2)}× | ${(runtime / floor).toFixed(2)}× | ${(runtime / base).toFixed(2)} (${spread}) | ${b.n} |`
+  return `| ${label} | ${b.toFixed(0)} | ${(b / f).toFixed(2)}× | ${(r / f).toFixed(2)}× | ${(r / b).toFixed(2)} (${spread}) |`
 }
 
 function median(xs: number[]): number {
@@ -247,7 +244,7 @@ async function main() {
   )
   say(`- load average (1, 5, 15 min) at the start: ${loadAverage()}`)
   say('')
-  say('| echo of | floor µs/inv | runtime µs/inv | ratio | invocations (floor / runtime) |')
+  say('| echo of | floor µs/inv | runtime µs/inv | ratio | invocations (each client) |')
   say('|---|---:|---:|---:|---:|')
   const cases = [
     ['100 B', 100, 'echo'],
@@ -266,24 +263,23 @@ async function main() {
     // larger events, which Lambda's framing sends chunked
     if (baseline && bytes === 100)
       clients.push(await startClient('baseline', startRuntime(baseline.layer, taskRoot, handler)))
-    const [f, r, b] = await compare(clients, body)
+    const { rounds, invocations } = await compare(clients, body)
     for (const c of clients) await c.stop()
-    if (!f || !r) throw new Error('compare() lost a client')
-    const floor = median(f.rounds)
-    const runtime = median(r.rounds)
+    const [f, r] = rounds.map(median) as [number, number]
     say(
-      `| ${label} | ${floor.toFixed(0)} | ${runtime.toFixed(0)} | ${(runtime / floor).toFixed(2)}× | ${f.n} / ${r.n} |`,
+      `| ${label} | ${f.toFixed(0)} | ${r.toFixed(0)} | ${(r / f).toFixed(2)}× | ${invocations} |`,
     )
-    if (b) baselineRows.push(baselineRow(label, floor, runtime, b, r.rounds))
+    if (rounds.length === 3)
+      baselineRows.push(baselineRow(label, rounds as [number[], number[], number[]]))
   }
   if (baseline) {
     say('')
     say(`Baseline: runtime/ of ${baseline.label}, in the same rounds as the rows above`)
     say('')
     say(
-      '| echo of | baseline µs/inv | baseline / floor | runtime / floor | runtime / baseline (rounds: min–max) | invocations (baseline) |',
+      '| echo of | baseline µs/inv | baseline / floor | runtime / floor | runtime / baseline (rounds: min–max) |',
     )
-    say('|---|---:|---:|---:|---:|---:|')
+    say('|---|---:|---:|---:|---:|')
     for (const row of baselineRows) say(row)
   }
 
