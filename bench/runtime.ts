@@ -130,10 +130,12 @@ const ROUNDS = 11
  * take turns a batch at a time (a few ms at 100 B), the order rotating, so a
  * burst of load from elsewhere on the machine hits every client alike; turns
  * of a whole round each let one client's figure swing by 4× on a busy
- * machine. -> per client, µs per invocation in each round, and invocations.
+ * machine. -> per client, µs per invocation in each round, and its CPU µs
+ * per invocation over all rounds; invocations (each client).
  */
 async function compare(clients: Client[], body: string) {
   for (const c of clients) for (let i = 0; i < 20; i++) await c.emulator.invoke(body)
+  const cpuBefore = clients.map(cpuMicros)
   const rounds = clients.map(() => [] as number[])
   let invocations = 0
   const roundNs = (MIN_SECONDS / ROUNDS) * clients.length * 1e9
@@ -151,15 +153,21 @@ async function compare(clients: Client[], body: string) {
     for (const [i, r] of rounds.entries()) r.push((ns[i] as number) / 1e3 / (turns * BATCH))
     invocations += turns * BATCH
   }
-  return { rounds, invocations }
+  const cpu = clients.map((c, i) => (cpuMicros(c) - (cpuBefore[i] as number)) / invocations)
+  return { rounds, invocations, cpu }
 }
 
 /** A row of the baseline table: medians, and the spread of runtime / baseline over rounds. */
-function baselineRow(label: string, [floor, runtime, base]: [number[], number[], number[]]) {
+function baselineRow(
+  label: string,
+  [floor, runtime, base]: [number[], number[], number[]],
+  cpu: number[],
+) {
   const [f, r, b] = [median(floor), median(runtime), median(base)]
   const perRound = runtime.map((x, i) => x / (base[i] as number))
   const spread = `${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`
-  return `| ${label} | ${b.toFixed(0)} | ${(b / f).toFixed(2)}× | ${(r / f).toFixed(2)}× | ${(r / b).toFixed(2)} (${spread}) |`
+  const [cf, cr, cb] = cpu.map((x) => x.toFixed(0))
+  return `| ${label} | ${b.toFixed(0)} | ${(b / f).toFixed(2)}× | ${(r / f).toFixed(2)}× | ${(r / b).toFixed(2)} (${spread}) | ${cf} / ${cb} / ${cr} |`
 }
 
 function median(xs: number[]): number {
@@ -197,6 +205,18 @@ async function coldStart(command: string[], env: NodeJS.ProcessEnv, runs: number
   }
   times.sort((a, b) => a - b)
   return times[Math.floor(times.length / 2)] as number
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']))
+
+/**
+ * CPU time (user + system) a client's process has used, in µs: what it costs
+ * whatever else runs on the machine. /proc/<pid>/stat fields 14 and 15, in ticks.
+ */
+function cpuMicros(client: Client): number {
+  const stat = readFileSync(`/proc/${client.child.pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6
 }
 
 function loadAverage(): string {
@@ -263,23 +283,23 @@ async function main() {
     // larger events, which Lambda's framing sends chunked
     if (baseline && bytes === 100)
       clients.push(await startClient('baseline', startRuntime(baseline.layer, taskRoot, handler)))
-    const { rounds, invocations } = await compare(clients, body)
+    const { rounds, invocations, cpu } = await compare(clients, body)
     for (const c of clients) await c.stop()
     const [f, r] = rounds.map(median) as [number, number]
     say(
       `| ${label} | ${f.toFixed(0)} | ${r.toFixed(0)} | ${(r / f).toFixed(2)}× | ${invocations} |`,
     )
     if (rounds.length === 3)
-      baselineRows.push(baselineRow(label, rounds as [number[], number[], number[]]))
+      baselineRows.push(baselineRow(label, rounds as [number[], number[], number[]], cpu))
   }
   if (baseline) {
     say('')
     say(`Baseline: runtime/ of ${baseline.label}, in the same rounds as the rows above`)
     say('')
     say(
-      '| echo of | baseline µs/inv | baseline / floor | runtime / floor | runtime / baseline (rounds: min–max) |',
+      '| echo of | baseline µs/inv | baseline / floor | runtime / floor | runtime / baseline (rounds: min–max) | CPU µs/inv: floor / baseline / runtime |',
     )
-    say('|---|---:|---:|---:|---:|')
+    say('|---|---:|---:|---:|---:|---:|')
     for (const row of baselineRows) say(row)
   }
 
