@@ -7,7 +7,8 @@
  * The emulator runs in this Node process for both clients: each invocation is
  * one await of invoke(), so server work is identical and the difference is the
  * client. /next bodies are framed as Lambda frames them (chunked above 2048
- * bytes). Run: npm run bench:runtime
+ * bytes; BENCH_FRAMING=content-length for the framing of earlier figures).
+ * Run: npm run bench:runtime
  *
  * BENCH_BASELINE=<git ref> adds a third client at 100 B: a layer whose
  * runtime/ files come from that commit, in the same rounds, to compare a
@@ -18,11 +19,14 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { buildRuntimeLayer } from '../__tests__/support/runtime-layer.js'
-import { RuntimeApiEmulator } from '../src/runtime-api-emulator.js'
+import { type Framing, RuntimeApiEmulator } from '../src/runtime-api-emulator.js'
 
 const WORK = join(process.cwd(), '.bench-work')
 const MIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 4.4)
 const BASELINE = process.env.BENCH_BASELINE
+const FRAMING = (process.env.BENCH_FRAMING ?? 'lambda') as Framing
+if (FRAMING !== 'lambda' && FRAMING !== 'content-length')
+  throw new Error(`BENCH_FRAMING: expected lambda or content-length, got ${FRAMING}`)
 const REPO = join(import.meta.dirname, '..')
 
 interface Client {
@@ -66,7 +70,7 @@ async function buildBaselineLayer(ref: string): Promise<string> {
 }
 
 async function startClient(name: string, spawnIt: (api: string) => ChildProcess): Promise<Client> {
-  const emulator = await new RuntimeApiEmulator().start()
+  const emulator = await new RuntimeApiEmulator({ framing: FRAMING }).start()
   const child = spawnIt(emulator.address)
   emulator.attach(child)
   return {
@@ -262,6 +266,7 @@ async function main() {
   say(
     `- node ${process.version}, picolisp ${version('sh', ['-c', "echo '(bye)' | picolisp -version"])}`,
   )
+  say(`- /next framing: ${FRAMING}`)
   say(`- load average (1, 5, 15 min) at the start: ${loadAverage()}`)
   say('')
   say('| echo of | floor µs/inv | runtime µs/inv | ratio | invocations (each client) |')
