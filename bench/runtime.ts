@@ -16,10 +16,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { buildRuntimeLayer } from '../__tests__/support/runtime-layer.js'
 import { type Framing, RuntimeApiEmulator } from '../src/runtime-api-emulator.js'
+import { buildBaselineLayer, describeRef, event, makeTaskRoot } from './runtime-support.js'
 
 const WORK = join(process.cwd(), '.bench-work')
 const MIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 4.4)
@@ -27,7 +27,6 @@ const BASELINE = process.env.BENCH_BASELINE
 const FRAMING = (process.env.BENCH_FRAMING ?? 'lambda') as Framing
 if (FRAMING !== 'lambda' && FRAMING !== 'content-length')
   throw new Error(`BENCH_FRAMING: expected lambda or content-length, got ${FRAMING}`)
-const REPO = join(import.meta.dirname, '..')
 
 interface Client {
   name: string
@@ -41,32 +40,6 @@ function buildFloor(): string {
   const exe = join(WORK, 'floor-client')
   execFileSync('cc', ['-O2', '-o', exe, join(import.meta.dirname, 'floor-client.c')])
   return exe
-}
-
-function git(args: string[]): Buffer {
-  return execFileSync('git', args, { cwd: REPO })
-}
-
-function shortCommit(ref: string): string {
-  return git(['rev-parse', '--short', `${ref}^{commit}`])
-    .toString()
-    .trim()
-}
-
-/** A layer as buildRuntimeLayer's, with bootstrap and runtime/*.l as of commit `ref`. */
-async function buildBaselineLayer(ref: string): Promise<string> {
-  const layer = await buildRuntimeLayer()
-  const runtimeDir = join(layer, 'picoLisp', 'runtime')
-  rmSync(runtimeDir, { recursive: true })
-  mkdirSync(runtimeDir)
-  const paths = git(['ls-tree', '--name-only', ref, 'runtime/']).toString().split('\n')
-  for (const path of paths.filter((p) => p.endsWith('.l') || p.endsWith('/bootstrap'))) {
-    const name = basename(path)
-    const to = name === 'bootstrap' ? join(layer, 'bootstrap') : join(runtimeDir, name)
-    rmSync(to, { force: true })
-    writeFileSync(to, git(['show', `${ref}:${path}`]), { mode: 0o755 })
-  }
-  return layer
 }
 
 async function startClient(name: string, spawnIt: (api: string) => ChildProcess): Promise<Client> {
@@ -103,13 +76,6 @@ function startFloor(exe: string) {
     const [host, port] = api.split(':') as [string, string]
     return spawn(exe, [host, port], { stdio: ['ignore', 'ignore', 'pipe'] })
   }
-}
-
-/** A JSON object of about `bytes` bytes: a few fields and one long string. */
-function event(bytes: number): string {
-  const head = { id: 'evt-1', n: 42, ok: true, tags: ['a', 'b'] }
-  const base = JSON.stringify({ ...head, data: '' })
-  return JSON.stringify({ ...head, data: 'x'.repeat(Math.max(0, bytes - base.length)) })
 }
 
 const BATCH = 10
@@ -244,17 +210,10 @@ async function main() {
   const floorExe = buildFloor()
   const layer = await buildRuntimeLayer()
   const baseline = BASELINE && {
-    label: `${BASELINE} (${shortCommit(BASELINE)})`,
+    label: describeRef(BASELINE),
     layer: await buildBaselineLayer(BASELINE),
   }
-  const taskRoot = join(tmpdir(), `pil-bench-task-${process.pid}`)
-  mkdirSync(taskRoot, { recursive: true })
-  writeFileSync(join(taskRoot, 'echo.l'), '(de handler (Event Headers) Event)\n')
-  // The same echo without decoding or encoding: the HTTP path alone
-  writeFileSync(
-    join(taskRoot, 'raw.l'),
-    '(on *LambdaRawEvent)\n(de handler (Event Headers) Event)\n',
-  )
+  const taskRoot = makeTaskRoot()
 
   const lines: string[] = []
   const say = (s: string) => {
