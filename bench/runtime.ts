@@ -4,7 +4,7 @@
  * (bench/floor-client.c: one keep-alive socket, no parsing) against the same
  * emulator; cold start; resident memory after 100 and 10,000 invocations.
  *
- * The emulator runs in this Node process for both clients: each invocation is
+ * The emulator runs in this Node process for every client: each invocation is
  * one await of invoke(), so server work is identical and the difference is the
  * client. /next bodies are framed as Lambda frames them (chunked above 2048
  * bytes; BENCH_FRAMING=content-length for the framing of earlier figures).
