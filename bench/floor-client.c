@@ -1,10 +1,12 @@
 /*
  * The floor for bench/runtime.ts: the cheapest Runtime API client possible.
  * One keep-alive socket; GET /next, then POST the event back as the response.
- * It only looks for the two headers it needs (request id, Content-Length) and
- * never parses the body. Usage: floor-client <host> <port>; runs until the
- * server goes away.
+ * It only looks for the headers it needs (request id, Content-Length,
+ * Transfer-Encoding) and never parses the body; a chunked body (Lambda's
+ * framing above 2048 bytes) is joined in place. Usage: floor-client <host>
+ * <port>; runs until the server goes away.
  */
+#define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,22 +29,71 @@ static int write_all(int fd, const char *p, size_t n) {
   return 0;
 }
 
-/* Reads one response: returns the header length; *body_len gets Content-Length. */
+/* Reads more into buf until it holds `want` bytes; -1 when the server went away. */
+static int fill(int fd, long *have, long want) {
+  while (*have < want) {
+    if (*have >= (long)sizeof buf - 1) return -1;
+    ssize_t r = read(fd, buf + *have, sizeof buf - 1 - (size_t)*have);
+    if (r <= 0) return -1;
+    *have += r;
+  }
+  buf[*have] = 0;
+  return 0;
+}
+
+/* The offset just past the next CRLF at or after `at`, reading more as needed. */
+static long line_end(int fd, long *have, long at) {
+  char *eol;
+  while (!(eol = memmem(buf + at, (size_t)(*have - at), "\r\n", 2)))
+    if (fill(fd, have, *have + 1) < 0) return -1;
+  return eol + 2 - buf;
+}
+
+/*
+ * Joins the chunks of a body that starts at buf + head, in place (data only
+ * moves to the front), and skips any trailers. Chunk extensions end the hex
+ * size, so strtol ignores them. Returns the body length, or -1.
+ */
+static long read_chunked(int fd, long *have, long head) {
+  long at = head, out = head;
+  for (;;) {
+    long next = line_end(fd, have, at);
+    if (next < 0) return -1;
+    long size = strtol(buf + at, NULL, 16);
+    at = next;
+    if (size == 0) break;
+    if (fill(fd, have, at + size + 2) < 0) return -1;
+    memmove(buf + out, buf + at, (size_t)size);
+    out += size;
+    at += size + 2; /* the data's CRLF */
+  }
+  for (;;) { /* trailers, up to an empty line */
+    long next = line_end(fd, have, at);
+    if (next < 0) return -1;
+    if (next == at + 2) return out - head;
+    at = next;
+  }
+}
+
+/*
+ * Reads one response: returns the header length; the body follows it in buf
+ * and *body_len gets its length. The server sends nothing unasked, so no bytes
+ * of a next message are ever read here.
+ */
 static long read_response(int fd, long *body_len, char *id, size_t id_size) {
   long have = 0, head = -1;
   while (head < 0) {
-    ssize_t r = read(fd, buf + have, sizeof buf - 1 - (size_t)have);
-    if (r <= 0) return -1;
-    have += r;
-    buf[have] = 0;
+    if (fill(fd, &have, have + 1) < 0) return -1;
     char *end = strstr(buf, "\r\n\r\n");
     if (end) head = end + 4 - buf;
   }
+  int chunked = 0;
   *body_len = 0;
   id[0] = 0;
   for (char *line = buf; line < buf + head;) {
     char *eol = strstr(line, "\r\n");
     if (strncasecmp(line, "content-length:", 15) == 0) *body_len = atol(line + 15);
+    if (strncasecmp(line, "transfer-encoding:", 18) == 0) chunked = 1; /* only chunked exists */
     if (strncasecmp(line, "lambda-runtime-aws-request-id:", 30) == 0) {
       char *v = line + 30;
       while (*v == ' ') v++;
@@ -52,12 +103,9 @@ static long read_response(int fd, long *body_len, char *id, size_t id_size) {
     }
     line = eol + 2;
   }
-  while (have < head + *body_len) {
-    ssize_t r = read(fd, buf + have, sizeof buf - (size_t)have);
-    if (r <= 0) return -1;
-    have += r;
-  }
-  return head;
+  if (chunked) *body_len = read_chunked(fd, &have, head);
+  else if (fill(fd, &have, head + *body_len) < 0) return -1;
+  return *body_len < 0 ? -1 : head;
 }
 
 int main(int argc, char **argv) {

@@ -4,19 +4,29 @@
  * (bench/floor-client.c: one keep-alive socket, no parsing) against the same
  * emulator; cold start; resident memory after 100 and 10,000 invocations.
  *
- * The emulator runs in this Node process for both clients: each invocation is
+ * The emulator runs in this Node process for every client: each invocation is
  * one await of invoke(), so server work is identical and the difference is the
- * client. Run: npm run bench:runtime
+ * client. /next bodies are framed as Lambda frames them (chunked above 2048
+ * bytes; BENCH_FRAMING=content-length for the framing of earlier figures).
+ * Run: npm run bench:runtime
+ *
+ * BENCH_BASELINE=<git ref> adds a third client at 100 B: a layer whose
+ * runtime/ files come from that commit, in the same rounds, to compare a
+ * change with what came before in one run.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildRuntimeLayer } from '../__tests__/support/runtime-layer.js'
-import { RuntimeApiEmulator } from '../src/runtime-api-emulator.js'
+import { type Framing, RuntimeApiEmulator } from '../src/runtime-api-emulator.js'
+import { buildBaselineLayer, describeRef, event, makeTaskRoot } from './runtime-support.js'
 
 const WORK = join(process.cwd(), '.bench-work')
 const MIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 4.4)
+const BASELINE = process.env.BENCH_BASELINE
+const FRAMING = (process.env.BENCH_FRAMING ?? 'lambda') as Framing
+if (FRAMING !== 'lambda' && FRAMING !== 'content-length')
+  throw new Error(`BENCH_FRAMING: expected lambda or content-length, got ${FRAMING}`)
 
 interface Client {
   name: string
@@ -33,7 +43,7 @@ function buildFloor(): string {
 }
 
 async function startClient(name: string, spawnIt: (api: string) => ChildProcess): Promise<Client> {
-  const emulator = await new RuntimeApiEmulator().start()
+  const emulator = await new RuntimeApiEmulator({ framing: FRAMING }).start()
   const child = spawnIt(emulator.address)
   emulator.attach(child)
   return {
@@ -68,29 +78,17 @@ function startFloor(exe: string) {
   }
 }
 
-/** A JSON object of about `bytes` bytes: a few fields and one long string. */
-function event(bytes: number): string {
-  const head = { id: 'evt-1', n: 42, ok: true, tags: ['a', 'b'] }
-  const base = JSON.stringify({ ...head, data: '' })
-  return JSON.stringify({ ...head, data: 'x'.repeat(Math.max(0, bytes - base.length)) })
-}
+const BATCH = 10
 
-/** Runs invocations for `seconds`; -> [µs per invocation, invocations]. */
-async function timed(client: Client, body: string, seconds: number): Promise<[number, number]> {
-  let n = 0
+/** Runs BATCH invocations; -> nanoseconds taken. */
+async function batch(client: Client, body: string): Promise<number> {
   const start = process.hrtime.bigint()
-  const limit = start + BigInt(Math.round(seconds * 1e9))
-  let now = start
-  while (now < limit) {
-    for (let i = 0; i < 10; i++) {
-      const o = await client.emulator.invoke(body)
-      if (o.kind !== 'response' || o.body.length !== body.length)
-        throw new Error(`${client.name}: bad answer ${o.kind}`)
-    }
-    n += 10
-    now = process.hrtime.bigint()
+  for (let i = 0; i < BATCH; i++) {
+    const o = await client.emulator.invoke(body)
+    if (o.kind !== 'response' || o.body.length !== body.length)
+      throw new Error(`${client.name}: bad answer ${o.kind}`)
   }
-  return [Number(now - start) / 1e3 / n, n]
+  return Number(process.hrtime.bigint() - start)
 }
 
 // The floor's own time moves by up to 40 % from one stretch of a run to the next on a
@@ -98,25 +96,48 @@ async function timed(client: Client, body: string, seconds: number): Promise<[nu
 const ROUNDS = 11
 
 /**
- * Floor and runtime take turns, ROUNDS rounds of MIN_SECONDS / ROUNDS each
- * (so each gets at least MIN_SECONDS): load from elsewhere on the machine hits
- * both alike. Reports the median round of each.
+ * ROUNDS rounds of MIN_SECONDS / ROUNDS per client. Within a round the clients
+ * take turns a batch at a time (a few ms at 100 B), the order rotating, so a
+ * burst of load from elsewhere on the machine hits every client alike; turns
+ * of a whole round each let one client's figure swing by 4× on a busy
+ * machine. -> per client, µs per invocation in each round, and its CPU µs
+ * per invocation over all rounds; invocations (each client).
  */
-async function compare(floor: Client, runtime: Client, body: string) {
-  for (const c of [floor, runtime]) for (let i = 0; i < 20; i++) await c.emulator.invoke(body)
-  const f: number[] = []
-  const r: number[] = []
-  let fn = 0
-  let rn = 0
+async function compare(clients: Client[], body: string) {
+  for (const c of clients) for (let i = 0; i < 20; i++) await c.emulator.invoke(body)
+  const cpuBefore = clients.map(cpuMicros)
+  const rounds = clients.map(() => [] as number[])
+  let invocations = 0
+  const roundNs = (MIN_SECONDS / ROUNDS) * clients.length * 1e9
   for (let round = 0; round < ROUNDS; round++) {
-    const [fu, fc] = await timed(floor, body, MIN_SECONDS / ROUNDS)
-    const [ru, rc] = await timed(runtime, body, MIN_SECONDS / ROUNDS)
-    f.push(fu)
-    r.push(ru)
-    fn += fc
-    rn += rc
+    const ns = clients.map(() => 0)
+    let turns = 0
+    const start = performance.now()
+    while ((performance.now() - start) * 1e6 < roundNs) {
+      for (let k = 0; k < clients.length; k++) {
+        const i = (turns + k) % clients.length
+        ns[i] += await batch(clients[i] as Client, body)
+      }
+      turns++
+    }
+    for (const [i, r] of rounds.entries()) r.push((ns[i] as number) / 1e3 / (turns * BATCH))
+    invocations += turns * BATCH
   }
-  return { floor: median(f), runtime: median(r), fn, rn }
+  const cpu = clients.map((c, i) => (cpuMicros(c) - (cpuBefore[i] as number)) / invocations)
+  return { rounds, invocations, cpu }
+}
+
+/** A row of the baseline table: medians, and the spread of runtime / baseline over rounds. */
+function baselineRow(
+  label: string,
+  [floor, runtime, base]: [number[], number[], number[]],
+  cpu: number[],
+) {
+  const [f, r, b] = [median(floor), median(runtime), median(base)]
+  const perRound = runtime.map((x, i) => x / (base[i] as number))
+  const spread = `${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`
+  const [cf, cr, cb] = cpu.map((x) => x.toFixed(0))
+  return `| ${label} | ${b.toFixed(0)} | ${(b / f).toFixed(2)}× | ${(r / f).toFixed(2)}× | ${(r / b).toFixed(2)} (${spread}) | ${cf} / ${cb} / ${cr} |`
 }
 
 function median(xs: number[]): number {
@@ -156,6 +177,22 @@ async function coldStart(command: string[], env: NodeJS.ProcessEnv, runs: number
   return times[Math.floor(times.length / 2)] as number
 }
 
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']))
+
+/**
+ * CPU time (user + system) a client's process has used, in µs: what it costs
+ * whatever else runs on the machine. /proc/<pid>/stat fields 14 and 15, in ticks.
+ */
+function cpuMicros(client: Client): number {
+  const stat = readFileSync(`/proc/${client.child.pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6
+}
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+}
+
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return Number(m?.[1])
@@ -172,14 +209,11 @@ function version(cmd: string, args: string[]): string {
 async function main() {
   const floorExe = buildFloor()
   const layer = await buildRuntimeLayer()
-  const taskRoot = join(tmpdir(), `pil-bench-task-${process.pid}`)
-  mkdirSync(taskRoot, { recursive: true })
-  writeFileSync(join(taskRoot, 'echo.l'), '(de handler (Event Headers) Event)\n')
-  // The same echo without decoding or encoding: the HTTP path alone
-  writeFileSync(
-    join(taskRoot, 'raw.l'),
-    '(on *LambdaRawEvent)\n(de handler (Event Headers) Event)\n',
-  )
+  const baseline = BASELINE && {
+    label: describeRef(BASELINE),
+    layer: await buildBaselineLayer(BASELINE),
+  }
+  const taskRoot = makeTaskRoot()
 
   const lines: string[] = []
   const say = (s: string) => {
@@ -191,8 +225,10 @@ async function main() {
   say(
     `- node ${process.version}, picolisp ${version('sh', ['-c', "echo '(bye)' | picolisp -version"])}`,
   )
+  say(`- /next framing: ${FRAMING}`)
+  say(`- load average (1, 5, 15 min) at the start: ${loadAverage()}`)
   say('')
-  say('| echo of | floor µs/inv | runtime µs/inv | ratio | invocations (floor / runtime) |')
+  say('| echo of | floor µs/inv | runtime µs/inv | ratio | invocations (each client) |')
   say('|---|---:|---:|---:|---:|')
   const cases = [
     ['100 B', 100, 'echo'],
@@ -200,16 +236,35 @@ async function main() {
     ['1 MB', 1024 * 1024, 'echo'],
     ['100 B, raw mode (no JSON)', 100, 'raw'],
   ] as const
+  const baselineRows: string[] = []
   for (const [label, bytes, handler] of cases) {
     const body = event(bytes)
-    const floor = await startClient('floor', startFloor(floorExe))
-    const runtime = await startClient('runtime', startRuntime(layer, taskRoot, handler))
-    const m = await compare(floor, runtime, body)
-    await floor.stop()
-    await runtime.stop()
+    const clients = [
+      await startClient('floor', startFloor(floorExe)),
+      await startClient('runtime', startRuntime(layer, taskRoot, handler)),
+    ]
+    // Only at 100 B: runtimes before chunked reading (issue 8) cannot read the
+    // larger events, which Lambda's framing sends chunked
+    if (baseline && bytes === 100)
+      clients.push(await startClient('baseline', startRuntime(baseline.layer, taskRoot, handler)))
+    const { rounds, invocations, cpu } = await compare(clients, body)
+    for (const c of clients) await c.stop()
+    const [f, r] = rounds.map(median) as [number, number]
     say(
-      `| ${label} | ${m.floor.toFixed(0)} | ${m.runtime.toFixed(0)} | ${(m.runtime / m.floor).toFixed(2)}× | ${m.fn} / ${m.rn} |`,
+      `| ${label} | ${f.toFixed(0)} | ${r.toFixed(0)} | ${(r / f).toFixed(2)}× | ${invocations} |`,
     )
+    if (rounds.length === 3)
+      baselineRows.push(baselineRow(label, rounds as [number[], number[], number[]], cpu))
+  }
+  if (baseline) {
+    say('')
+    say(`Baseline: runtime/ of ${baseline.label}, in the same rounds as the rows above`)
+    say('')
+    say(
+      '| echo of | baseline µs/inv | baseline / floor | runtime / floor | runtime / baseline (rounds: min–max) | CPU µs/inv: floor / baseline / runtime |',
+    )
+    say('|---|---:|---:|---:|---:|---:|')
+    for (const row of baselineRows) say(row)
   }
 
   const coldFloor = await coldStart([floorExe, '{host}', '{port}'], {}, 21)
@@ -236,6 +291,8 @@ async function main() {
 
   rmSync(taskRoot, { recursive: true, force: true })
   rmSync(layer, { recursive: true, force: true })
+  if (baseline) rmSync(baseline.layer, { recursive: true, force: true })
+  say(`- load average at the end: ${loadAverage()}`)
   writeFileSync(join(WORK, 'runtime-bench.md'), `${lines.join('\n')}\n`)
 }
 
