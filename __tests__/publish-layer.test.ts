@@ -301,3 +301,62 @@ describe('publishLayer', () => {
     expect(api.versions('us-east-1', 'picolisp')[0]?.codeSha256).toBe(big.codeSha256)
   })
 })
+
+describe('publishLayer against a misbehaving endpoint', () => {
+  it('times out a region that never answers and still outputs the regions that succeeded', async () => {
+    api.stall('eu-west-1')
+    const { error, outputs, summary } = await publish(
+      inputs({
+        publish: 'true',
+        regions: 'eu-west-1 us-east-1',
+        'aws-connect-timeout': '1',
+        'aws-idle-timeout': '1',
+      }),
+    )
+    expect(error?.message).toMatch(/failed in 1 of 2 regions/)
+    expect(error?.message).toMatch(
+      /eu-west-1: lambda:ListLayerVersions timed out: no answer for 1 s \(input 'aws-idle-timeout'\)/,
+    )
+    expect(JSON.parse(outputs['layer-version-arns'] as string)).toEqual({
+      'us-east-1': `arn:aws:lambda:us-east-1:${FAKE_ACCOUNT}:layer:picolisp:1`,
+    })
+    expect(summary).toMatch(
+      /<td>eu-west-1<\/td><td>—<\/td><td>failed; lambda:ListLayerVersions timed out/,
+    )
+  }, 60_000)
+
+  it('adopts the version a lost reply had stored instead of publishing a duplicate', async () => {
+    api.failAfterPublishing('us-east-1')
+    const { error, outputs } = await publish(inputs({ publish: 'true', regions: 'us-east-1' }))
+    expect(error).toBeUndefined()
+    expect(api.versions('us-east-1', 'picolisp').map((v) => v.version)).toEqual([1])
+    expect(outputs['layer-version']).toBe('1')
+    expect(outputs['layer-version-arn']).toBe(
+      `arn:aws:lambda:us-east-1:${FAKE_ACCOUNT}:layer:picolisp:1`,
+    )
+    expect(outputs.published).toBe('true')
+  })
+
+  it('adopts only a version stored since the attempt, never an older identical one', async () => {
+    await publish(inputs({ publish: 'true', regions: 'us-east-1' }))
+    api.failAfterPublishing('us-east-1')
+    const { error, outputs } = await publish(
+      inputs({ publish: 'true', regions: 'us-east-1', 'skip-unchanged': 'false' }),
+    )
+    expect(error).toBeUndefined()
+    expect(api.versions('us-east-1', 'picolisp').map((v) => v.version)).toEqual([1, 2])
+    expect(outputs['layer-version']).toBe('2')
+  })
+
+  it("fails a region whose stored CodeSha256 is not the zip's", async () => {
+    api.misreportCodeSha256('eu-west-1')
+    const { error, outputs } = await publish(
+      inputs({ publish: 'true', regions: 'us-east-1 eu-west-1' }),
+    )
+    expect(error?.message).toMatch(/failed in 1 of 2 regions/)
+    expect(error?.message).toMatch(
+      /eu-west-1: Lambda stored version 1 .*with CodeSha256 \S+, but the zip built has /,
+    )
+    expect(Object.keys(JSON.parse(outputs['layer-version-arns'] as string))).toEqual(['us-east-1'])
+  })
+})
