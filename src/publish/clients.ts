@@ -1,3 +1,4 @@
+import * as core from '@actions/core'
 import { LambdaClient } from '@aws-sdk/client-lambda'
 import { S3Client } from '@aws-sdk/client-s3'
 import type { AwsTimeouts } from './inputs.js'
@@ -30,4 +31,35 @@ export function lambdaClient(
 
 export function s3Client(region: string, timeouts: AwsTimeouts): S3Client {
   return new S3Client(clientOptions(region, timeouts))
+}
+
+/** Variables holding secrets the SDK sends or signs with (AWS_SECURITY_TOKEN: the old name). */
+const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN']
+
+/**
+ * Registers the AWS secrets in the environment with the runner's masking, so that an
+ * endpoint echoing request headers (the session token travels in one) in an error
+ * cannot put them in the log or the job summary.
+ */
+export function maskAwsSecrets(env: NodeJS.ProcessEnv = process.env): void {
+  for (const name of SECRET_VARIABLES) {
+    const value = env[name]?.trim()
+    if (value) core.setSecret(value)
+  }
+}
+
+/**
+ * The same for credentials the SDK finds elsewhere (a profile, a web identity role):
+ * resolved once per client, which caches them for its calls. A failure is left to
+ * the first call, which explains it.
+ */
+export async function maskResolvedCredentials(client: LambdaClient): Promise<void> {
+  try {
+    const credentials = await client.config.credentials()
+    for (const value of [credentials.secretAccessKey, credentials.sessionToken]) {
+      if (value) core.setSecret(value)
+    }
+  } catch {
+    // No credentials: ListLayerVersions will fail and say how to give some.
+  }
 }

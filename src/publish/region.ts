@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-lambda'
 import type { BuiltLayer } from '../types.js'
 import { neutralise } from '../untrusted.js'
-import { lambdaClient } from './clients.js'
+import { lambdaClient, maskResolvedCredentials } from './clients.js'
 import { awsCall } from './errors.js'
 import { bucketForRegion, type PublishInputs } from './inputs.js'
 import { DIRECT_UPLOAD_LIMIT } from './limits.js'
@@ -49,6 +49,7 @@ export async function publishRegion(job: RegionJob): Promise<RegionResult> {
   const result: RegionResult = { region: job.region, outcome: 'failed', pruned: [], granted: [] }
   const client = lambdaClient(job.region, job.inputs.timeouts)
   try {
+    await maskResolvedCredentials(client)
     await work(client, job, result)
   } catch (error) {
     result.outcome = 'failed'
