@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -324,6 +325,22 @@ describe('publishLayer against a misbehaving endpoint', () => {
       /<td>eu-west-1<\/td><td>—<\/td><td>failed; lambda:ListLayerVersions timed out/,
     )
   }, 60_000)
+
+  it('lets a slow upload finish: the timeout is for silence, not for the whole call', async () => {
+    // About 11 MB of request read at most 64 KiB per 20 ms: over 3 s in all (a cap on the
+    // whole call would cut it), with never 3 s without a byte moving.
+    const slowZip = await makeLayerZip(join(dir, 'slow.zip'), {
+      bootstrap: 'x',
+      'lib/blob': randomBytes(8 * 1024 * 1024),
+    })
+    api.readSlowly('us-east-1')
+    const { error, outputs } = await publish(
+      inputs({ publish: 'true', regions: 'us-east-1', 'aws-idle-timeout': '3' }),
+      slowZip,
+    )
+    expect(error).toBeUndefined()
+    expect(outputs['layer-version']).toBe('1')
+  })
 
   it('adopts the version a lost reply had stored instead of publishing a duplicate', async () => {
     api.failAfterPublishing('us-east-1')

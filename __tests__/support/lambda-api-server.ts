@@ -84,6 +84,8 @@ export interface LambdaApi {
   failWith(region: string, message: string): void
   /** Answer every request in `region` with an error echoing the request's headers. */
   echoHeaders(region: string): void
+  /** Read request bodies in `region` slowly, 64 KiB at most every 20 ms, as a slow link would. */
+  readSlowly(region: string): void
   versions(region: string, layerName: string): StoredVersion[]
   close(): Promise<void>
 }
@@ -150,6 +152,7 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
   const arnSuffixes = new Map<string, string>()
   const failures = new Map<string, string>()
   const echoing = new Set<string>()
+  const slow = new Set<string>()
 
   const layerKey = (region: string, name: string) => `${region}\n${name}`
   const layerIn = (region: string, name: string): StoredLayer => {
@@ -397,7 +400,13 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(req.headers.authorization ?? '')?.[1]
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk)
+      if (region === undefined || !slow.has(region)) return
+      req.pause()
+      setTimeout(() => req.resume(), 20)
+    })
     req.on('end', () => {
       const body = Buffer.concat(chunks)
       const { operation, layerName } = operationOf(
@@ -455,6 +464,7 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
     tamperArns: (region, suffix) => arnSuffixes.set(region, suffix),
     failWith: (region, message) => failures.set(region, message),
     echoHeaders: (region) => echoing.add(region),
+    readSlowly: (region) => slow.add(region),
     versions: (region, layerName) =>
       [...(layers.get(layerKey(region, layerName))?.versions.values() ?? [])].sort(
         (a, b) => a.version - b.version,
