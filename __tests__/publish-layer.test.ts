@@ -342,6 +342,27 @@ describe('publishLayer against a misbehaving endpoint', () => {
     expect(outputs['layer-version']).toBe('1')
   })
 
+  it('times out an S3 endpoint that never answers, too', async () => {
+    const big = await makeLayerZip(join(dir, 'big.zip'), {
+      bootstrap: 'x',
+      'lib/blob': Buffer.alloc(51 * 1024 * 1024, 7),
+    })
+    s3.stall()
+    const { error } = await publish(
+      inputs({
+        publish: 'true',
+        regions: 'us-east-1',
+        's3-bucket': 'layers-{region}',
+        'aws-idle-timeout': '1',
+      }),
+      big,
+    )
+    expect(error?.message).toMatch(
+      /us-east-1: s3:PutObject timed out: no answer for 1 s \(input 'aws-idle-timeout'\)/,
+    )
+    expect(api.requests.map((r) => r.operation)).not.toContain('PublishLayerVersion')
+  }, 60_000)
+
   it('adopts the version a lost reply had stored instead of publishing a duplicate', async () => {
     api.failAfterPublishing('us-east-1')
     const { error, outputs } = await publish(inputs({ publish: 'true', regions: 'us-east-1' }))
