@@ -137,7 +137,11 @@ function isZip(bytes: Buffer): boolean {
  * A node:http server on 127.0.0.1 speaking the Lambda REST API (2018-10-31 layer
  * paths) for the six calls the action makes, with AWS's status codes and error shape
  * (x-amzn-ErrorType header, {"Type","Message"} body), state per region and layer, and
- * a full SigV4 check on every request.
+ * a full SigV4 check on every request. What AWS does not do on purpose it does on
+ * demand, per region, to test the action against it: never answer (stall), lose the
+ * reply to a publish it stored (503), report another CodeSha256, answer hostile ARNs or
+ * error messages, echo request headers, read uploads slowly. Not copied: request
+ * limits, eventual consistency, and any call the action does not make.
  */
 export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<LambdaApi> {
   const layers = new Map<string, StoredLayer>()
