@@ -281,6 +281,24 @@ describe('the action publishing a layer', () => {
     },
   )
 
+  it('ends when a region never answers, naming the timeout, with the other regions in the outputs', async () => {
+    api.stall('us-east-1')
+    const run = await act({
+      publish: 'true',
+      regions: 'eu-west-1 us-east-1',
+      'aws-connect-timeout': '1',
+      'aws-idle-timeout': '1',
+    })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /::error::us-east-1: lambda:ListLayerVersions timed out: no answer for 1 s \(input 'aws-idle-timeout'\)/,
+    )
+    expect(arnsOf(run.outputs)).toEqual({
+      'eu-west-1': `arn:aws:lambda:eu-west-1:${FAKE_ACCOUNT}:layer:picolisp:1`,
+    })
+    expect(run.outputs['layer-version']).toBe('1')
+  })
+
   describe('against a hostile endpoint', () => {
     const PAYLOAD = '\r::warning::INJECTED\n::add-mask::INJECTED ##[warning]INJECTED <img src=x>'
 

@@ -53,7 +53,7 @@ export function maskAwsSecrets(env: NodeJS.ProcessEnv = process.env): void {
  * resolved once per client, which caches them for its calls. A failure is left to
  * the first call, which explains it.
  */
-export async function maskResolvedCredentials(client: LambdaClient): Promise<void> {
+export async function maskResolvedCredentials(client: LambdaClient | S3Client): Promise<void> {
   try {
     const credentials = await client.config.credentials()
     for (const value of [credentials.secretAccessKey, credentials.sessionToken]) {

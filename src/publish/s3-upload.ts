@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import * as core from '@actions/core'
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { neutralise } from '../untrusted.js'
-import { s3Client } from './clients.js'
+import { maskResolvedCredentials, s3Client } from './clients.js'
 import { awsCall } from './errors.js'
 import type { AwsTimeouts } from './inputs.js'
 
@@ -31,6 +31,7 @@ export async function withTemporaryS3Object<T>(
   const key = `picolisp-lambda-action/${layerName}/${sha256}-${randomUUID()}.zip`
   const s3 = s3Client(region, timeouts)
   try {
+    await maskResolvedCredentials(s3)
     await awsCall({ service: 's3', operation: 'PutObject', region }, () =>
       s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: zip })),
     )
