@@ -1,14 +1,16 @@
 import * as core from '@actions/core'
-import { LambdaClient } from '@aws-sdk/client-lambda'
+import { LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda'
 import { S3Client } from '@aws-sdk/client-s3'
 import type { AwsTimeouts } from './inputs.js'
 
 /**
- * Options every AWS client gets. Without them the SDK waits forever on an endpoint
- * that accepts the connection and never answers. `socketTimeout` is the SDK's idle
- * timeout (Node's socket timeout, which a write still draining does not trip), so a
- * slow 50 MB upload runs as long as bytes flow; `requestTimeout`, a cap on the whole
- * call, is left unset for the same reason. No endpoint is fixed here:
+ * Options every AWS client gets; without them the SDK waits forever on an endpoint that
+ * accepts the connection and never answers. In @smithy/node-http-handler (4.x):
+ * `connectionTimeout` bounds opening the connection; `socketTimeout` is an idle timeout
+ * (Node's socket timeout, which does not fire while a write is still draining), so a
+ * slow 50 MB upload runs as long as bytes flow. `requestTimeout` is left unset: it runs
+ * from the request until the response headers, across the whole upload, and only warns
+ * unless `throwOnRequestTimeout` is set. No endpoint is fixed here:
  * AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL_S3 and profiles apply as for the AWS CLI.
  */
 function clientOptions(region: string, timeouts: AwsTimeouts) {
@@ -24,7 +26,7 @@ function clientOptions(region: string, timeouts: AwsTimeouts) {
 export function lambdaClient(
   region: string,
   timeouts: AwsTimeouts,
-  extra: { maxAttempts?: number } = {},
+  extra: Pick<LambdaClientConfig, 'maxAttempts' | 'credentials'> = {},
 ): LambdaClient {
   return new LambdaClient({ ...clientOptions(region, timeouts), ...extra })
 }

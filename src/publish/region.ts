@@ -130,7 +130,11 @@ async function work(client: LambdaClient, job: RegionJob, result: RegionResult):
 
   if (publishing) {
     log(`publishing ${LayerName}: ${decision.reason}`)
-    const publishClient = lambdaClient(region, inputs.timeouts, { maxAttempts: 1 })
+    // Same credentials as `client` (already masked): no second role assumption.
+    const publishClient = lambdaClient(region, inputs.timeouts, {
+      maxAttempts: 1,
+      credentials: client.config.credentials,
+    })
     const published = await withContent(job, (content) =>
       publishVersion({
         client,
