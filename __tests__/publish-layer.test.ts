@@ -375,6 +375,25 @@ describe('publishLayer against a misbehaving endpoint', () => {
     expect(outputs.published).toBe('true')
   })
 
+  it('retries a publish that failed before anything was stored, as the SDK would', async () => {
+    api.unavailable('us-east-1')
+    const { error, outputs } = await publish(inputs({ publish: 'true', regions: 'us-east-1' }))
+    expect(error).toBeUndefined()
+    expect(api.versions('us-east-1', 'picolisp').map((v) => v.version)).toEqual([1])
+    expect(outputs['layer-version']).toBe('1')
+    const publishes = api.requests.filter((r) => r.operation === 'PublishLayerVersion')
+    expect(publishes.map((r) => r.status)).toEqual([503, 201])
+  })
+
+  it('gives up after AWS_MAX_ATTEMPTS publishes that store nothing', async () => {
+    api.unavailable('us-east-1', 5)
+    const { error } = await publish(inputs({ publish: 'true', regions: 'us-east-1' }))
+    expect(error?.message).toMatch(/us-east-1: lambda:PublishLayerVersion failed: ServiceException/)
+    // fakeAwsEnv sets AWS_MAX_ATTEMPTS=2.
+    expect(api.requests.filter((r) => r.operation === 'PublishLayerVersion')).toHaveLength(2)
+    expect(api.versions('us-east-1', 'picolisp')).toEqual([])
+  })
+
   it('adopts only a version stored since the attempt, never an older identical one', async () => {
     await publish(inputs({ publish: 'true', regions: 'us-east-1' }))
     api.failAfterPublishing('us-east-1')

@@ -76,6 +76,8 @@ export interface LambdaApi {
   stall(region: string): void
   /** Store the next `count` versions published in `region`, then answer 503 as if the reply was lost. */
   failAfterPublishing(region: string, count?: number): void
+  /** Answer the next `count` publishes in `region` with 503, storing nothing. */
+  unavailable(region: string, count?: number): void
   /** Report, for versions in `region`, a CodeSha256 other than that of the zip received. */
   misreportCodeSha256(region: string): void
   /** Append `suffix` to every ARN answered in `region`, as a hostile endpoint could. */
@@ -152,6 +154,7 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
   // Misbehaviour on demand, per region: none of it is anything AWS does on purpose.
   const stalled = new Set<string>()
   const lostReplies = new Map<string, number>()
+  const refusals = new Map<string, number>()
   const misreported = new Set<string>()
   const arnSuffixes = new Map<string, string>()
   const failures = new Map<string, string>()
@@ -281,6 +284,11 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
             'ValidationException',
             "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 256",
           )
+        }
+        const refused = refusals.get(region) ?? 0
+        if (refused > 0) {
+          refusals.set(region, refused - 1)
+          throw new ApiError(503, 'ServiceException', 'The service is unavailable.')
         }
         const number = layer.nextVersion++
         const stored: StoredVersion = {
@@ -464,6 +472,7 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
     deny: (region, operation) => denied.add(`${region}\n${operation}`),
     stall: (region) => stalled.add(region),
     failAfterPublishing: (region, count = 1) => lostReplies.set(region, count),
+    unavailable: (region, count = 1) => refusals.set(region, count),
     misreportCodeSha256: (region) => misreported.add(region),
     tamperArns: (region, suffix) => arnSuffixes.set(region, suffix),
     failWith: (region, message) => failures.set(region, message),
