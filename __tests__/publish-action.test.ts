@@ -38,6 +38,32 @@ function act(inputs: Record<string, string>, env: Record<string, string> = {}) {
   )
 }
 
+/**
+ * What the runner would show: it takes `::add-mask::` lines as secrets and prints
+ * `***` for them everywhere, in the log and in the job summary.
+ */
+function masked(run: { stdout: string; summary: string }) {
+  const lines = run.stdout.split(/\r\n|\r|\n/)
+  const secrets = lines.flatMap((line) => /^\s*::add-mask::(.+)$/.exec(line)?.[1] ?? [])
+  const hide = (text: string) => secrets.reduce((t, secret) => t.replaceAll(secret, '***'), text)
+  return {
+    log: hide(lines.filter((line) => !/^\s*::add-mask::/.test(line)).join('\n')),
+    summary: hide(run.summary),
+  }
+}
+
+/**
+ * Lines the runner would take as a command the payload supplied. It reads a line that
+ * starts with `::` as a command (here: one made by INJECTED text), and only a line that
+ * is not one as a possible legacy `##[…]` command, anywhere in the line.
+ */
+function injectedCommands(stdout: string): string[] {
+  return stdout.split(/\r\n|\r|\n/).filter((line) => {
+    if (/^\s*::[^:]*::/.test(line)) return /^\s*::[^:]*::INJECTED/.test(line)
+    return line.includes('##[warning]INJECTED')
+  })
+}
+
 const arnsOf = (outputs: Record<string, string>) =>
   JSON.parse(outputs['layer-version-arns'] as string) as Record<string, string>
 
@@ -167,8 +193,10 @@ describe('the action publishing a layer', () => {
     expect(Object.keys(arnsOf(run.outputs))).toEqual(['eu-west-1', 'us-west-2'])
     expect(run.summary).toMatch(/<td>us-east-1<\/td><td>—<\/td><td>failed; access denied/)
     expect(run.summary).toContain(`arn:aws:lambda:us-west-2:${FAKE_ACCOUNT}:layer:picolisp:1`)
-    // Failing or not, the secret key never reaches the log or the summary.
-    for (const text of [run.stdout, run.stderr, run.summary]) {
+    // Failing or not, the secret key never reaches the log or the summary as the runner
+    // shows them (it hides what ::add-mask:: registered), nor stderr.
+    const shown = masked(run)
+    for (const text of [shown.log, run.stderr, shown.summary]) {
       expect(text).not.toContain(FAKE_CREDENTIALS.secretAccessKey)
     }
   })
@@ -252,4 +280,63 @@ describe('the action publishing a layer', () => {
       expect(api.requests).toEqual([])
     },
   )
+
+  it('ends when a region never answers, naming the timeout, with the other regions in the outputs', async () => {
+    api.stall('us-east-1')
+    const run = await act({
+      publish: 'true',
+      regions: 'eu-west-1 us-east-1',
+      'aws-connect-timeout': '1',
+      'aws-idle-timeout': '1',
+    })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /::error::us-east-1: lambda:ListLayerVersions timed out: no answer for 1 s \(input 'aws-idle-timeout'\)/,
+    )
+    expect(arnsOf(run.outputs)).toEqual({
+      'eu-west-1': `arn:aws:lambda:eu-west-1:${FAKE_ACCOUNT}:layer:picolisp:1`,
+    })
+    expect(run.outputs['layer-version']).toBe('1')
+  })
+
+  describe('against a hostile endpoint', () => {
+    const PAYLOAD = '\r::warning::INJECTED\n::add-mask::INJECTED ##[warning]INJECTED <img src=x>'
+
+    it('keeps an ARN with line breaks and commands out of the log, the summary and the outputs', async () => {
+      api.tamperArns('us-east-1', PAYLOAD)
+      const run = await act({ publish: 'true', regions: 'us-east-1 eu-west-1' })
+      expect(injectedCommands(run.stdout)).toEqual([])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toMatch(/::error::us-east-1: Lambda answered a layer ARN that is not one/)
+      expect(run.summary).not.toContain('<img')
+      expect(arnsOf(run.outputs)).toEqual({
+        'eu-west-1': `arn:aws:lambda:eu-west-1:${FAKE_ACCOUNT}:layer:picolisp:1`,
+      })
+    })
+
+    it('keeps an error message with line breaks, commands and HTML out of the log and the summary', async () => {
+      api.failWith('us-east-1', PAYLOAD)
+      const run = await act({ publish: 'true', regions: 'us-east-1' })
+      expect(run.code).toBe(1)
+      expect(injectedCommands(run.stdout)).toEqual([])
+      expect(run.summary).toContain('failed; lambda:ListLayerVersions failed')
+      expect(run.summary).toContain('&lt;img src=x&gt;')
+      expect(run.summary).not.toContain('<img')
+    })
+
+    it('masks the session token an endpoint echoes back in an error', async () => {
+      const token = 'IQoJb3JpZ2luX2VjEXAMPLE-session-token-0123456789'
+      api.echoHeaders('us-east-1')
+      const run = await act({ publish: 'true', regions: 'us-east-1' }, { AWS_SESSION_TOKEN: token })
+      expect(run.code).toBe(1)
+      // The endpoint did echo it: only the runner's masking keeps it out of sight.
+      expect(run.stdout).toContain('x-amz-security-token')
+      const shown = masked(run)
+      for (const text of [shown.log, shown.summary]) {
+        expect(text).not.toContain(token)
+        expect(text).not.toContain(FAKE_CREDENTIALS.secretAccessKey)
+        expect(text).toMatch(/x-amz-security-token(&quot;|"):(&quot;|")\*\*\*/)
+      }
+    })
+  })
 })

@@ -142,6 +142,25 @@ describe('describeAwsError', () => {
     expect(describeAwsError(unzipped, list)).toMatch(/250 MB unzipped/)
   })
 
+  // The two messages of @smithy/node-http-handler 4.x, as it words them; the idle one is
+  // also met for real in publish-layer.test.ts, against an endpoint that never answers.
+  it('names the input behind each timeout', () => {
+    const timeout = (message: string) =>
+      Object.assign(new Error(`@smithy/node-http-handler - ${message}`), { name: 'TimeoutError' })
+    const connect = timeout(
+      'the request socket did not establish a connection with the server within the configured timeout of 30000 ms.',
+    )
+    expect(describeAwsError(connect, list)).toBe(
+      "lambda:ListLayerVersions timed out: could not connect within 30 s (input 'aws-connect-timeout')",
+    )
+    const idle = timeout(
+      'the request socket timed out after 1500 ms of inactivity (configured by client requestHandler).',
+    )
+    expect(describeAwsError(idle, list)).toBe(
+      "lambda:ListLayerVersions timed out: no answer for 1.5 s (input 'aws-idle-timeout')",
+    )
+  })
+
   it("keeps the service's words for anything else, naming the call", () => {
     const error = Object.assign(new Error('boom'), { name: 'ServiceException' })
     expect(describeAwsError(error, list)).toBe(

@@ -22,6 +22,7 @@ describe('parsePublishInputs', () => {
       keepVersions: 0,
       s3Bucket: undefined,
       dryRun: false,
+      timeouts: { connect: 30, idle: 120 },
     })
   })
 
@@ -54,6 +55,8 @@ describe('parsePublishInputs', () => {
       'keep-versions': '3',
       's3-bucket': 'layers.{region}',
       'dry-run': 'false',
+      'aws-connect-timeout': '5',
+      'aws-idle-timeout': '0.5',
     })
     expect(inputs).toMatchObject({
       layerName: 'pil_21-x86',
@@ -63,6 +66,7 @@ describe('parsePublishInputs', () => {
       skipUnchanged: false,
       keepVersions: 3,
       s3Bucket: 'layers.{region}',
+      timeouts: { connect: 5, idle: 0.5 },
     })
   })
 
@@ -128,6 +132,9 @@ describe('parsePublishInputs', () => {
       { regions: 'us-east-1 eu-west-1', 's3-bucket': 'layers' },
       /Input 's3-bucket' must contain \{region\}/,
     ],
+    ['a zero timeout', { 'aws-idle-timeout': '0' }, /Input 'aws-idle-timeout' must be a number/],
+    ['a timeout in words', { 'aws-connect-timeout': '1m' }, /Input 'aws-connect-timeout'/],
+    ['a timeout over an hour', { 'aws-idle-timeout': '3601' }, /at most 3600; got "3601"/],
   ]
   it.each(bad)('rejects %s, naming the input and what was expected', (_, values, message) => {
     expect(() => parse({ publish: 'true', regions: 'us-east-1', ...values })).toThrow(message)

@@ -8,6 +8,7 @@ import { extractSource } from './extract.js'
 import type { BuildInputs } from './inputs.js'
 import { collectBuild } from './layer.js'
 import { ensureBuildTools } from './toolchain.js'
+import { neutralise } from './untrusted.js'
 
 /** A compiled PicoLisp tree ready for the layer. */
 export interface CompiledPicoLisp {
@@ -37,11 +38,15 @@ async function sourceDigest(
   const tarball = await fetchFile(inputs.sourceUrl, 'source-url', inputs.workspace, workDir)
   const sha256 = await sha256File(tarball.path)
   if (inputs.version === 'rolling') {
-    core.info(`The rolling release downloaded from ${inputs.sourceUrl} has sha256 ${sha256}.`)
+    core.info(
+      neutralise(`The rolling release downloaded from ${inputs.sourceUrl} has sha256 ${sha256}.`),
+    )
   } else {
     core.warning(
-      `No sha256 is known for ${inputs.sourceUrl}. It was ${sha256}: set input 'source-sha256' to that ` +
-        'to be sure later builds use the same source.',
+      neutralise(
+        `No sha256 is known for ${inputs.sourceUrl}. It was ${sha256}: set input 'source-sha256' ` +
+          'to that to be sure later builds use the same source.',
+      ),
     )
   }
   return { sha256, tarball }
@@ -64,12 +69,12 @@ export async function obtainPicoLisp(
     builder: inputs.builder,
     ...buildEnvironment(),
   })
-  core.info(`Build cache key: ${key}`)
+  core.info(neutralise(`Build cache key: ${key}`))
   if (inputs.cache) {
     const cached = await restoreBuild(key, tempDir, inputs.architecture)
     if (cached) {
       const version = (await fs.readFile(path.join(cached, VERSION_FILE), 'utf8')).trim()
-      core.info(`Cache hit: PicoLisp ${version} compiled earlier, nothing to build.`)
+      core.info(neutralise(`Cache hit: PicoLisp ${version} compiled earlier, nothing to build.`))
       return { dir: cached, version, cacheHit: true }
     }
   }

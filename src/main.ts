@@ -8,8 +8,10 @@ import { resolveExtraFiles } from './extra-files.js'
 import { fetchLibraries } from './fetch-libraries.js'
 import { readBuildInputs, runnerArchitecture } from './inputs.js'
 import { assembleLayer } from './layer.js'
+import { maskAwsSecrets } from './publish/clients.js'
 import { publishLayer, readPublishInputs } from './publish/index.js'
 import { PhaseTimer, setBuildOutputs, writeBuildSummary } from './report.js'
+import { neutralise } from './untrusted.js'
 
 /** runtime/ ships with the action: find it beside the bundle, never in the user's workspace. */
 export function runtimeDir(): string {
@@ -37,6 +39,7 @@ async function checkOutputWritable(output: string): Promise<void> {
 export async function run(): Promise<void> {
   const tempDir = process.env.RUNNER_TEMP || os.tmpdir()
   let workDir: string | undefined
+  maskAwsSecrets()
   try {
     const inputs = readBuildInputs()
     const publishInputs = readPublishInputs()
@@ -62,7 +65,9 @@ export async function run(): Promise<void> {
       ),
     )
     core.info(
-      `Layer ${layer.zipPath}: ${layer.size} bytes zipped, ${unzippedSize} unzipped, sha256 ${layer.sha256}`,
+      neutralise(
+        `Layer ${layer.zipPath}: ${layer.size} bytes zipped, ${unzippedSize} unzipped, sha256 ${layer.sha256}`,
+      ),
     )
     setBuildOutputs(layer, picolisp.cacheHit)
     await writeBuildSummary(layer, { cacheHit: picolisp.cacheHit, unzippedSize, timer })

@@ -72,6 +72,22 @@ export interface LambdaApi {
   requests: RecordedRequest[]
   /** Answer AccessDeniedException, as IAM would, for `operation` in `region`. */
   deny(region: string, operation: LayerOperation): void
+  /** Accept every request signed for `region`, read it, and never answer (a black hole). */
+  stall(region: string): void
+  /** Store the next `count` versions published in `region`, then answer 503 as if the reply was lost. */
+  failAfterPublishing(region: string, count?: number): void
+  /** Answer the next `count` publishes in `region` with 503, storing nothing. */
+  unavailable(region: string, count?: number): void
+  /** Report, for versions in `region`, a CodeSha256 other than that of the zip received. */
+  misreportCodeSha256(region: string): void
+  /** Append `suffix` to every ARN answered in `region`, as a hostile endpoint could. */
+  tamperArns(region: string, suffix: string): void
+  /** Answer every request in `region` with an error whose message is `message`. */
+  failWith(region: string, message: string): void
+  /** Answer every request in `region` with an error echoing the request's headers. */
+  echoHeaders(region: string): void
+  /** Read request bodies in `region` slowly, 64 KiB at most every 20 ms, as a slow link would. */
+  readSlowly(region: string): void
   versions(region: string, layerName: string): StoredVersion[]
   close(): Promise<void>
 }
@@ -123,7 +139,11 @@ function isZip(bytes: Buffer): boolean {
  * A node:http server on 127.0.0.1 speaking the Lambda REST API (2018-10-31 layer
  * paths) for the six calls the action makes, with AWS's status codes and error shape
  * (x-amzn-ErrorType header, {"Type","Message"} body), state per region and layer, and
- * a full SigV4 check on every request.
+ * a full SigV4 check on every request. What AWS does not do on purpose it does on
+ * demand, per region, to test the action against it: never answer (stall), lose the
+ * reply to a publish it stored (503), report another CodeSha256, answer hostile ARNs or
+ * error messages, echo request headers, read uploads slowly. Not copied: request
+ * limits, eventual consistency, and any call the action does not make.
  */
 export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<LambdaApi> {
   const layers = new Map<string, StoredLayer>()
@@ -131,6 +151,15 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
   const requests: RecordedRequest[] = []
   const secrets = new Map([[FAKE_CREDENTIALS.accessKeyId, FAKE_CREDENTIALS.secretAccessKey]])
   const regions = new Set(KNOWN_REGIONS)
+  // Misbehaviour on demand, per region: none of it is anything AWS does on purpose.
+  const stalled = new Set<string>()
+  const lostReplies = new Map<string, number>()
+  const refusals = new Map<string, number>()
+  const misreported = new Set<string>()
+  const arnSuffixes = new Map<string, string>()
+  const failures = new Map<string, string>()
+  const echoing = new Set<string>()
+  const slow = new Set<string>()
 
   const layerKey = (region: string, name: string) => `${region}\n${name}`
   const layerIn = (region: string, name: string): StoredLayer => {
@@ -152,6 +181,8 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
     const auth = verifySigV4(req, body, { service: 'lambda', secrets, regions })
     if (!auth.ok) throw new ApiError(auth.status, auth.type, auth.message)
     const region = auth.region
+    const failure = failures.get(region)
+    if (failure !== undefined) throw new ApiError(400, 'InvalidParameterValueException', failure)
     if (operation === 'Unknown' || layerName === undefined) {
       throw new ApiError(
         404,
@@ -176,7 +207,7 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
           'Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+',
       )
     }
-    const layerArn = `arn:aws:lambda:${region}:${FAKE_ACCOUNT}:layer:${layerName}`
+    const layerArn = `arn:aws:lambda:${region}:${FAKE_ACCOUNT}:layer:${layerName}${arnSuffixes.get(region) ?? ''}`
     const layer = layerIn(region, layerName)
     const parsed =
       body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}
@@ -203,7 +234,7 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
     const full = (v: StoredVersion) => ({
       Content: {
         Location: `https://awslambda-${region}-layers.s3.${region}.amazonaws.com/snapshots/${FAKE_ACCOUNT}/${layerName}-${v.version}`,
-        CodeSha256: v.codeSha256,
+        CodeSha256: misreported.has(region) ? `${v.codeSha256.slice(0, -4)}AAA=` : v.codeSha256,
         CodeSize: v.codeSize,
       },
       LayerArn: layerArn,
@@ -254,6 +285,11 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
             "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 256",
           )
         }
+        const refused = refusals.get(region) ?? 0
+        if (refused > 0) {
+          refusals.set(region, refused - 1)
+          throw new ApiError(503, 'ServiceException', 'The service is unavailable.')
+        }
         const number = layer.nextVersion++
         const stored: StoredVersion = {
           version: number,
@@ -268,6 +304,11 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
           statements: [],
         }
         layer.versions.set(number, stored)
+        const lost = lostReplies.get(region) ?? 0
+        if (lost > 0) {
+          lostReplies.set(region, lost - 1)
+          throw new ApiError(503, 'ServiceException', 'The service is unavailable (reply lost).')
+        }
         return { status: 201, json: full(stored), region }
       }
       case 'ListLayerVersions': {
@@ -371,7 +412,13 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(req.headers.authorization ?? '')?.[1]
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk)
+      if (region === undefined || !slow.has(region)) return
+      req.pause()
+      setTimeout(() => req.resume(), 20)
+    })
     req.on('end', () => {
       const body = Buffer.concat(chunks)
       const { operation, layerName } = operationOf(
@@ -382,7 +429,18 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
         req.headers.authorization ?? '',
       )?.[1]
       const requestId = randomUUID()
-      handle(req, body)
+      if (claimed !== undefined && stalled.has(claimed)) return
+      const answer =
+        claimed !== undefined && echoing.has(claimed)
+          ? Promise.reject(
+              new ApiError(
+                400,
+                'InvalidRequestException',
+                `Bad request: ${JSON.stringify(req.headers)}`,
+              ),
+            )
+          : handle(req, body)
+      answer
         .then(({ status, json }) => {
           requests.push({ region: claimed, operation, layerName, status })
           res.writeHead(status, {
@@ -412,6 +470,14 @@ export async function startLambdaApi(options: LambdaApiOptions = {}): Promise<La
     url: `http://127.0.0.1:${port}`,
     requests,
     deny: (region, operation) => denied.add(`${region}\n${operation}`),
+    stall: (region) => stalled.add(region),
+    failAfterPublishing: (region, count = 1) => lostReplies.set(region, count),
+    unavailable: (region, count = 1) => refusals.set(region, count),
+    misreportCodeSha256: (region) => misreported.add(region),
+    tamperArns: (region, suffix) => arnSuffixes.set(region, suffix),
+    failWith: (region, message) => failures.set(region, message),
+    echoHeaders: (region) => echoing.add(region),
+    readSlowly: (region) => slow.add(region),
     versions: (region, layerName) =>
       [...(layers.get(layerKey(region, layerName))?.versions.values() ?? [])].sort(
         (a, b) => a.version - b.version,

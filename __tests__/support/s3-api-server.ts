@@ -19,6 +19,8 @@ export interface S3Api {
   keys(): string[]
   /** What Lambda would read for Content.S3Bucket/S3Key: only from a bucket in its own region. */
   object(region: string, bucket: string, key: string): Buffer | undefined
+  /** From now on read every request and never answer (a black hole). */
+  stall(): void
   close(): Promise<void>
 }
 
@@ -88,10 +90,12 @@ export async function startS3Api(buckets: Record<string, string>): Promise<S3Api
     )
   }
 
+  let stalled = false
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
+      if (stalled) return
       const path = new URL(req.url ?? '/', 'http://x').pathname
       const [, bucket = '', ...rest] = path.split('/')
       const key = decodeURIComponent(rest.join('/'))
@@ -113,6 +117,9 @@ export async function startS3Api(buckets: Record<string, string>): Promise<S3Api
     url: `http://127.0.0.1:${port}`,
     requests,
     keys: () => [...objects.keys()],
+    stall: () => {
+      stalled = true
+    },
     object: (region, bucket, key) =>
       buckets[bucket] === region ? objects.get(`${bucket}/${key}`) : undefined,
     close: () =>

@@ -113,8 +113,22 @@ export function describeAwsError(error: unknown, context: CallContext): string {
   ) {
     return `Lambda rejected the layer name (${name}): ${message}`
   }
+  if (name === 'TimeoutError') return describeTimeout(action, message)
   if (name === 'TooManyRequestsException' || name === 'ThrottlingException') {
     return `still throttled by Lambda after the SDK's retries (${name}): ${message}; try again later`
   }
   return `${action} failed: ${name}: ${message}`
+}
+
+/** The SDK's two timeouts (see clients.ts) say their limit in ms; name the input that sets it. */
+function describeTimeout(action: string, message: string): string {
+  const ms = /(\d+) ?ms/.exec(message)?.[1]
+  const seconds = ms === undefined ? '' : ` ${Number(ms) / 1000} s`
+  if (/establish a connection/i.test(message)) {
+    return `${action} timed out: could not connect within${seconds} (input 'aws-connect-timeout')`
+  }
+  if (/inactivity/i.test(message)) {
+    return `${action} timed out: no answer for${seconds} (input 'aws-idle-timeout')`
+  }
+  return `${action} timed out: ${message}`
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import * as core from '@actions/core'
 import { humanSize } from '../report.js'
 import type { BuiltLayer } from '../types.js'
+import { neutralise } from '../untrusted.js'
 import { mapWithLimit } from './concurrency.js'
 import type { PublishInputs } from './inputs.js'
 import { DIRECT_UPLOAD_LIMIT, REGION_CONCURRENCY } from './limits.js'
@@ -24,7 +25,9 @@ export async function publishLayer(inputs: PublishInputs, layer: BuiltLayer): Pr
   }
   const desired = desiredMetadata(inputs, layer)
   if (desired.description.length > 256) {
-    throw new Error(`The layer description is over 256 characters: ${desired.description}`)
+    throw new Error(
+      `The layer description is over 256 characters: ${neutralise(desired.description)}`,
+    )
   }
   const zip = await readFile(layer.zipPath)
   core.info(
@@ -41,7 +44,7 @@ export async function publishLayer(inputs: PublishInputs, layer: BuiltLayer): Pr
 
   const failed = results.filter((r) => r.outcome === 'failed')
   if (failed.length > 0) {
-    const lines = failed.map((r) => `  ${r.region}: ${r.error}`)
+    const lines = failed.map((r) => `  ${r.region}: ${neutralise(r.error)}`)
     throw new Error(
       `Publishing failed in ${failed.length} of ${results.length} regions:\n${lines.join('\n')}`,
     )

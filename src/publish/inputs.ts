@@ -19,6 +19,15 @@ export interface PublishInputs {
   /** May contain `{region}`; undefined means zips over the direct-upload limit fail. */
   s3Bucket: string | undefined
   dryRun: boolean
+  timeouts: AwsTimeouts
+}
+
+/** Seconds; see clients.ts for how the SDK applies them. */
+export interface AwsTimeouts {
+  /** To open the connection to an AWS endpoint. */
+  connect: number
+  /** Without a byte moving either way once connected: an upload in progress never trips it. */
+  idle: number
 }
 
 /** Reads one input by its action.yml name; '' when absent. */
@@ -62,6 +71,10 @@ export function parsePublishInputs(
     keepVersions: parseKeepVersions(input('keep-versions')),
     s3Bucket: parseS3Bucket(input('s3-bucket'), regions),
     dryRun,
+    timeouts: {
+      connect: parseSeconds('aws-connect-timeout', input('aws-connect-timeout'), 30),
+      idle: parseSeconds('aws-idle-timeout', input('aws-idle-timeout'), 120),
+    },
   }
 }
 
@@ -161,6 +174,16 @@ function parseKeepVersions(raw: string): number {
     throw invalid('keep-versions', 'must be a whole number, 0 to keep every version', raw)
   }
   return Number(value)
+}
+
+function parseSeconds(name: string, raw: string, fallback: number): number {
+  const value = raw.trim()
+  if (value === '') return fallback
+  const seconds = Number(value)
+  if (!/^\d+(\.\d+)?$/.test(value) || seconds <= 0 || seconds > 3600) {
+    throw invalid(name, 'must be a number of seconds, above 0 and at most 3600', raw)
+  }
+  return seconds
 }
 
 function parseS3Bucket(raw: string, regions: string[]): string | undefined {

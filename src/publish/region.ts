@@ -4,23 +4,17 @@ import {
   DeleteLayerVersionCommand,
   GetLayerVersionCommand,
   GetLayerVersionPolicyCommand,
-  LambdaClient,
+  type LambdaClient,
   type LayerVersionContentInput,
-  PublishLayerVersionCommand,
-  paginateListLayerVersions,
-  type Runtime,
 } from '@aws-sdk/client-lambda'
-import type { Architecture, BuiltLayer } from '../types.js'
-import { AwsCallError, awsCall } from './errors.js'
+import type { BuiltLayer } from '../types.js'
+import { neutralise } from '../untrusted.js'
+import { lambdaClient, maskResolvedCredentials } from './clients.js'
+import { awsCall } from './errors.js'
 import { bucketForRegion, type PublishInputs } from './inputs.js'
 import { DIRECT_UPLOAD_LIMIT } from './limits.js'
-import {
-  decidePublish,
-  type ExistingVersion,
-  type LayerMetadata,
-  newestVersion,
-  versionsToPrune,
-} from './plan.js'
+import { decidePublish, type LayerMetadata, newestVersion, versionsToPrune } from './plan.js'
+import { listVersions, publishVersion } from './publish-version.js'
 import { withTemporaryS3Object } from './s3-upload.js'
 import { type Grant, grantFor, missingGrants } from './sharing.js'
 
@@ -53,25 +47,39 @@ export interface RegionResult {
 /** Does one region's whole job; never throws, a failure is an outcome like the others. */
 export async function publishRegion(job: RegionJob): Promise<RegionResult> {
   const result: RegionResult = { region: job.region, outcome: 'failed', pruned: [], granted: [] }
-  // No endpoint here: AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL and profiles must apply.
-  const client = new LambdaClient({ region: job.region })
+  const client = lambdaClient(job.region, job.inputs.timeouts)
   try {
+    await maskResolvedCredentials(client)
     await work(client, job, result)
   } catch (error) {
     result.outcome = 'failed'
-    result.error = error instanceof AwsCallError ? error.message : String(error)
-    core.error(`${job.region}: ${result.error}`)
+    result.error = error instanceof Error ? error.message : String(error)
+    core.error(neutralise(`${job.region}: ${result.error}`))
   } finally {
     client.destroy()
   }
   return result
 }
 
+// arn:aws:lambda:us-east-1:123456789012:layer:name[:version], in any partition.
+const LAYER_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]{1,140}$/
+const LAYER_VERSION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]{1,140}:\d+$/
+
+/**
+ * An ARN from the service becomes an output, which later steps may paste into a shell
+ * or a log: one that is not shaped like an ARN fails the region instead.
+ */
+function checkedArn(value: string | undefined, shape: RegExp, what: string): string | undefined {
+  if (value === undefined || shape.test(value)) return value
+  throw new Error(`Lambda answered a ${what} that is not one: ${JSON.stringify(value)}`)
+}
+
 async function work(client: LambdaClient, job: RegionJob, result: RegionResult): Promise<void> {
   const { region, inputs, layer, desired } = job
   const LayerName = inputs.layerName
   const lambda = (operation: string) => ({ service: 'lambda' as const, operation, region })
-  const log = (line: string) => core.info(`${inputs.dryRun ? '[dry run] ' : ''}${region}: ${line}`)
+  const log = (line: string) =>
+    core.info(neutralise(`${inputs.dryRun ? '[dry run] ' : ''}${region}: ${line}`))
 
   const existing = await awsCall(lambda('ListLayerVersions'), () => listVersions(client, LayerName))
   const newest = newestVersion(existing)
@@ -100,8 +108,8 @@ async function work(client: LambdaClient, job: RegionJob, result: RegionResult):
     result.reason = decision.reason
     grants = inputs.shareWith.map(grantFor)
   } else {
-    result.layerArn = newestDetails?.LayerArn
-    result.versionArn = newest?.versionArn
+    result.layerArn = checkedArn(newestDetails?.LayerArn, LAYER_ARN, 'layer ARN')
+    result.versionArn = checkedArn(newest?.versionArn, LAYER_VERSION_ARN, 'layer version ARN')
     result.version = newest?.version
     grants = await grantsStillMissing(client, job, decision.version)
   }
@@ -122,26 +130,36 @@ async function work(client: LambdaClient, job: RegionJob, result: RegionResult):
 
   if (publishing) {
     log(`publishing ${LayerName}: ${decision.reason}`)
-    const published = await withContent(job, (Content) =>
-      awsCall(lambda('PublishLayerVersion'), () =>
-        client.send(
-          new PublishLayerVersionCommand({
-            LayerName,
-            Content,
-            Description: desired.description,
-            LicenseInfo: desired.licenseInfo,
-            CompatibleRuntimes: desired.compatibleRuntimes as Runtime[],
-            CompatibleArchitectures: desired.compatibleArchitectures,
-          }),
-        ),
-      ),
+    // Same credentials as `client` (already masked): no second role assumption.
+    const publishClient = lambdaClient(region, inputs.timeouts, {
+      maxAttempts: 1,
+      credentials: client.config.credentials,
+    })
+    const published = await withContent(job, (content) =>
+      publishVersion({
+        client,
+        publishClient,
+        region,
+        layerName: LayerName,
+        content,
+        desired,
+        codeSha256: layer.codeSha256,
+        baseline: newest?.version ?? 0,
+      }),
+    ).finally(() => publishClient.destroy())
+    result.layerArn = checkedArn(published.LayerArn, LAYER_ARN, 'layer ARN')
+    result.versionArn = checkedArn(
+      published.LayerVersionArn,
+      LAYER_VERSION_ARN,
+      'layer version ARN',
     )
-    result.layerArn = published.LayerArn
-    result.versionArn = published.LayerVersionArn
     result.version = published.Version
-    if (published.Content?.CodeSha256 !== layer.codeSha256) {
-      core.warning(
-        `${region}: Lambda reports CodeSha256 ${published.Content?.CodeSha256}, the zip has ${layer.codeSha256}`,
+    const stored = published.Content?.CodeSha256
+    if (stored !== layer.codeSha256) {
+      // Not the layer that was built: nothing may use it as if it were.
+      throw new Error(
+        `Lambda stored version ${result.version} (${result.versionArn}) with CodeSha256 ` +
+          `${stored}, but the zip built has ${layer.codeSha256}: the stored layer is not the one built`,
       )
     }
     log(`published version ${result.version} (${result.versionArn})`)
@@ -163,31 +181,6 @@ async function work(client: LambdaClient, job: RegionJob, result: RegionResult):
     log(`deleted version ${old}`)
   }
   result.outcome = publishing ? 'published' : 'unchanged'
-}
-
-async function listVersions(client: LambdaClient, LayerName: string): Promise<ExistingVersion[]> {
-  const versions: ExistingVersion[] = []
-  try {
-    for await (const page of paginateListLayerVersions({ client }, { LayerName })) {
-      for (const item of page.LayerVersions ?? []) {
-        if (item.Version === undefined || item.LayerVersionArn === undefined) continue
-        versions.push({
-          version: item.Version,
-          versionArn: item.LayerVersionArn,
-          metadata: {
-            description: item.Description ?? '',
-            licenseInfo: item.LicenseInfo ?? '',
-            compatibleRuntimes: item.CompatibleRuntimes ?? [],
-            compatibleArchitectures: (item.CompatibleArchitectures ?? []) as Architecture[],
-          },
-        })
-      }
-    }
-  } catch (error) {
-    // A layer that was never published is simply empty.
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error
-  }
-  return versions
 }
 
 async function grantsStillMissing(
@@ -261,6 +254,7 @@ function withContent<T>(
       layerName: inputs.layerName,
       zip,
       sha256: layer.sha256,
+      timeouts: inputs.timeouts,
     },
     use,
   )

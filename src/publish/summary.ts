@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { hasJobSummary, humanSize } from '../report.js'
+import { neutraliseHtml } from '../untrusted.js'
 import type { RegionOutcome, RegionResult } from './region.js'
 
 /** Results that count as success, in the order the regions were written. */
@@ -54,10 +55,15 @@ export async function writePublishSummary(
   dryRun: boolean,
 ): Promise<void> {
   if (!hasJobSummary()) return
+  // The ARN and the error came from the service: escaped, they can only be text.
   const rows = results.map((r) => [
     r.region,
-    r.versionArn ?? (r.outcome === 'would-publish' ? '(new version)' : '—'),
-    resultText(r, dryRun),
+    r.versionArn === undefined
+      ? r.outcome === 'would-publish'
+        ? '(new version)'
+        : '—'
+      : neutraliseHtml(r.versionArn),
+    neutraliseHtml(resultText(r, dryRun)),
     humanSize(size),
   ])
   await core.summary
