@@ -35,7 +35,10 @@ const MAX_HOPS = 40
  * symlinks (`links`: entry name → link text) are followed as the kernel
  * follows them, or undefined when it leaves the target folder or loops.
  */
-export function resolveInside(name: string, links: ReadonlyMap<string, string>): string | undefined {
+export function resolveInside(
+  name: string,
+  links: ReadonlyMap<string, string>,
+): string | undefined {
   const resolved: string[] = []
   const pending = name.split('/').reverse()
   let hops = 0
