@@ -70,6 +70,18 @@ test('a link to a file outside the workspace is refused', async () => {
   }
 })
 
+test('a pattern reaching above the workspace is refused as outside, not skipped as hidden', async () => {
+  const outside = path.join(path.dirname(workspace), `${path.basename(workspace)}-up.l`)
+  await fs.writeFile(outside, '(de up ())\n')
+  try {
+    await expect(names(`../${path.basename(outside)}`)).rejects.toThrow(
+      /-up\.l is outside the workspace/,
+    )
+  } finally {
+    await fs.rm(outside)
+  }
+})
+
 test('the output zip never ships, whatever it is called', async () => {
   const other = path.join(workspace, 'lib', 'my-layer.zip')
   await fs.writeFile(other, 'PK\x03\x04')

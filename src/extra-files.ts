@@ -56,14 +56,15 @@ async function matchFiles(pattern: string, root: string): Promise<string[]> {
   return globber.glob()
 }
 
+const outsideError = (match: string, root: string): Error =>
+  new Error(
+    `Input 'extra-files': ${match} is outside the workspace ${root}; only workspace files can go into the layer.`,
+  )
+
 /** The real file behind a match, checked to be a regular file inside the workspace. */
 async function checkedTarget(match: string, root: string): Promise<string> {
   const real = await fs.realpath(match)
-  if (isOutside(path.relative(root, real)) || isOutside(path.relative(root, match))) {
-    throw new Error(
-      `Input 'extra-files': ${match} is outside the workspace ${root}; only workspace files can go into the layer.`,
-    )
-  }
+  if (isOutside(path.relative(root, real))) throw outsideError(match, root)
   if (!(await fs.stat(real)).isFile()) {
     throw new Error(`Input 'extra-files': ${match} is not a regular file.`)
   }
@@ -99,6 +100,8 @@ export async function resolveExtraFiles(
     let shipped = 0
     for (const match of await matchFiles(pattern, root)) {
       const relative = path.relative(root, match)
+      // Before the exclusions: a name outside starts with '..', which would look hidden.
+      if (isOutside(relative)) throw outsideError(match, root)
       if (excluded(relative, pattern, match, realOutput)) continue
       const real = await checkedTarget(match, root)
       if (isOwnFile(real, realOutput)) continue
