@@ -82,6 +82,16 @@ test('a pattern reaching above the workspace is refused as outside, not skipped 
   }
 })
 
+test("a link out of the workspace inside a dot-folder does not stop '**'", async () => {
+  await fs.mkdir(path.join(workspace, '.venv', 'bin'), { recursive: true })
+  await fs.symlink('/usr/bin/env', path.join(workspace, '.venv', 'bin', 'env'))
+  try {
+    expect(await names('**')).toEqual(['alias.l', 'app.l', 'lib/util.l'])
+  } finally {
+    await fs.rm(path.join(workspace, '.venv'), { recursive: true })
+  }
+})
+
 test('the output zip never ships, whatever it is called', async () => {
   const other = path.join(workspace, 'lib', 'my-layer.zip')
   await fs.writeFile(other, 'PK\x03\x04')
