@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { buildEnvironment, cacheKey, restoreBuild, saveBuild, stagingDir } from './cache.js'
+import { buildEnvironment, cacheKey, restoreBuild, saveBuild, writeManifest } from './cache.js'
 import { checkVersion, compilePicoLisp, interpreterVersion } from './compile.js'
 import { type FetchedFile, fetchFile, sha256File, verifySha256 } from './download.js'
 import { extractSource } from './extract.js'
@@ -71,7 +71,7 @@ export async function obtainPicoLisp(
   })
   core.info(neutralise(`Build cache key: ${key}`))
   if (inputs.cache) {
-    const cached = await restoreBuild(key, tempDir, inputs.architecture)
+    const cached = await restoreBuild(key, tempDir, workDir, inputs.architecture)
     if (cached) {
       const version = (await fs.readFile(path.join(cached, VERSION_FILE), 'utf8')).trim()
       core.info(neutralise(`Cache hit: PicoLisp ${version} compiled earlier, nothing to build.`))
@@ -92,8 +92,8 @@ export async function obtainPicoLisp(
   await compilePicoLisp(sourceDir, llvm, path.join(workDir, 'glibc-binding'))
   const version = await interpreterVersion(sourceDir)
   checkVersion(inputs.version, version)
-  const dir = stagingDir(key, tempDir)
-  await fs.rm(dir, { recursive: true, force: true })
+  // This run's own folder: a concurrent run sharing the caches cannot touch it.
+  const dir = path.join(workDir, 'build')
   await collectBuild(sourceDir, dir)
   if (!(await fs.stat(path.join(dir, 'COPYING')).catch(() => undefined))) {
     core.warning(
@@ -101,6 +101,7 @@ export async function obtainPicoLisp(
     )
   }
   await fs.writeFile(path.join(dir, VERSION_FILE), `${version}\n`)
-  if (inputs.cache) await saveBuild(key, dir, inputs.architecture)
+  await writeManifest(dir)
+  if (inputs.cache) await saveBuild(key, dir, tempDir, inputs.architecture)
   return { dir, version, cacheHit: false }
 }

@@ -144,13 +144,28 @@ export function siblingUrl(location: string, name: string): string {
   return path.join(path.dirname(location), name)
 }
 
+/** The zip to write: a `.zip` name on one line, relative to the workspace. */
+export function parseOutput(value: string, workspace: string, fallback: string): string {
+  if (/[\r\n]/.test(value)) {
+    throw new InputError(
+      `Input 'output' must be one path on one line, got ${JSON.stringify(value)}.`,
+    )
+  }
+  const output = path.resolve(workspace, value || fallback)
+  if (!/\.zip$/i.test(output)) {
+    throw new InputError(`Input 'output' must name a .zip file, got '${value}'.`)
+  }
+  return output
+}
+
 export function readBuildInputs(): BuildInputs {
   const version = parseVersion(text('picolisp-version'))
   const architecture = parseArchitecture(text('architecture'))
   const workspace = path.resolve(process.env.GITHUB_WORKSPACE || process.cwd())
-  const output = path.resolve(
+  const output = parseOutput(
+    text('output'),
     workspace,
-    text('output') || `picolisp-layer-${version}-${architecture}.zip`,
+    `picolisp-layer-${version}-${architecture}.zip`,
   )
   const sourceSha256 = parseSha256('source-sha256', text('source-sha256'))
   return {

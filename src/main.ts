@@ -4,7 +4,8 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as core from '@actions/core'
 import { checkNativeArchitecture, obtainPicoLisp } from './build.js'
-import { resolveExtraFiles } from './extra-files.js'
+import { handleCancellation, removeOnCancel } from './cancel.js'
+import { PROBE_PREFIX, resolveExtraFiles } from './extra-files.js'
 import { fetchLibraries } from './fetch-libraries.js'
 import { readBuildInputs, runnerArchitecture } from './inputs.js'
 import { assembleLayer } from './layer.js'
@@ -18,16 +19,40 @@ export function runtimeDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'runtime')
 }
 
-/** The output must be creatable before minutes of work go into it. */
-async function checkOutputWritable(output: string): Promise<void> {
+/** A zip file starts with a local file header, or is empty: the end record alone. */
+async function isZip(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r')
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0)
+    const magic = buffer.toString('latin1', 0, bytesRead)
+    return magic === 'PK\x03\x04' || magic === 'PK\x05\x06'
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * The output must be creatable before minutes of work go into it: a file is
+ * created and removed beside it. Only a zip may be replaced, so a wrong path
+ * cannot overwrite an unrelated file.
+ */
+export async function checkOutputWritable(output: string): Promise<void> {
+  const existing = await fs.lstat(output).catch(() => undefined)
+  if (existing?.isDirectory()) {
+    throw new Error(`Input 'output': ${output} is a directory; give the path of a .zip file.`)
+  }
+  if (existing && (!existing.isFile() || !(await isZip(output)))) {
+    throw new Error(
+      `Input 'output': ${output} exists and is not a zip file; refusing to replace it.`,
+    )
+  }
+  const probe = path.join(path.dirname(output), `${PROBE_PREFIX}${process.pid}`)
   try {
     await fs.mkdir(path.dirname(output), { recursive: true })
-    await fs.access(path.dirname(output), fs.constants.W_OK)
+    await fs.writeFile(probe, '', { flag: 'wx' })
+    await fs.rm(probe)
   } catch (error) {
     throw new Error(`Input 'output': cannot write ${output}: ${(error as Error).message}`)
-  }
-  if ((await fs.stat(output).catch(() => undefined))?.isDirectory()) {
-    throw new Error(`Input 'output': ${output} is a directory; give the path of a .zip file.`)
   }
 }
 
@@ -40,13 +65,15 @@ export async function run(): Promise<void> {
   const tempDir = process.env.RUNNER_TEMP || os.tmpdir()
   let workDir: string | undefined
   maskAwsSecrets()
+  handleCancellation()
   try {
     const inputs = readBuildInputs()
     const publishInputs = readPublishInputs()
     checkNativeArchitecture(inputs, runnerArchitecture())
-    const extraFiles = await resolveExtraFiles(inputs.extraFiles, inputs.workspace)
+    const extraFiles = await resolveExtraFiles(inputs.extraFiles, inputs.workspace, inputs.output)
     await checkOutputWritable(inputs.output)
     workDir = await fs.mkdtemp(path.join(tempDir, 'picolisp-layer-'))
+    removeOnCancel(workDir)
     const work = workDir
 
     const timer = new PhaseTimer()

@@ -3,6 +3,7 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { ZipArchive } from 'archiver'
+import { removeOnCancel } from './cancel.js'
 
 /** One file in the zip: its name there, where its bytes come from, and its mode. */
 export interface ZipEntry {
@@ -27,6 +28,11 @@ export function entryDate(sourceDateEpoch = process.env.SOURCE_DATE_EPOCH): Date
   return new Date(Math.max(seconds, ZIP_EPOCH) * 1000)
 }
 
+/** Where the zip is written before it is renamed to `output`. */
+export function partialPath(output: string, pid = process.pid): string {
+  return path.join(path.dirname(output), `.${path.basename(output)}.${pid}.partial`)
+}
+
 /**
  * Writes a byte-for-byte reproducible zip: entries sorted by name, one fixed
  * time, explicit modes. It is written beside `output` and renamed into place,
@@ -40,10 +46,7 @@ export async function writeZip(
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   // archiver only warns about an unreadable file and leaves it out: check first.
   for (const entry of sorted) await fs.access(entry.source, fs.constants.R_OK)
-  const partial = path.join(
-    path.dirname(output),
-    `.${path.basename(output)}.${process.pid}.partial`,
-  )
+  const partial = partialPath(output)
   // archiver stats files 4 at a time and adds them as the stats return: one at a time
   // keeps the sorted order, without which the same inputs give a different zip.
   const archive = new ZipArchive({ zlib: { level: 9 }, statConcurrency: 1 })
@@ -51,6 +54,7 @@ export async function writeZip(
     archive.on('warning', reject)
     archive.on('error', reject)
   })
+  const forget = removeOnCancel(partial)
   const written = pipeline(archive, createWriteStream(partial))
   written.catch(() => undefined)
   try {
@@ -63,5 +67,7 @@ export async function writeZip(
     archive.abort()
     await fs.rm(partial, { force: true })
     throw error
+  } finally {
+    forget()
   }
 }

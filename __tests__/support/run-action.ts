@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -56,14 +56,21 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs
 }
 
+/** A started action: its process, its output so far, and its result once it ends. */
+export interface StartedAction {
+  child: ChildProcess
+  stdout: () => string
+  done: Promise<ActionRun>
+}
+
 /**
- * Runs the bundled action the way the runner does: inputs as INPUT_* variables,
+ * Starts the bundled action the way the runner does: inputs as INPUT_* variables,
  * outputs and summary read back from the files the runner provides.
  */
-export async function runAction(
+export async function startAction(
   inputs: Record<string, string>,
   options: { env?: Record<string, string>; dirs?: RunnerDirs; node?: string } = {},
-): Promise<ActionRun> {
+): Promise<StartedAction> {
   const dirs = options.dirs ?? (await makeRunnerDirs())
   const files = await fs.mkdtemp(path.join(dirs.temp, 'files-'))
   const outputFile = path.join(files, 'output')
@@ -92,18 +99,26 @@ export async function runAction(
   child.stderr.on('data', (d) => {
     stderr += d
   })
-  const code = await new Promise<number | null>((resolve, reject) => {
+  const done = new Promise<number | null>((resolve, reject) => {
     child.on('error', reject) // e.g. no Node at ACTION_NODE
     child.on('close', resolve)
-  })
-  return {
+  }).then(async (code) => ({
     code,
     stdout,
     stderr,
     outputs: parseOutputFile(await fs.readFile(outputFile, 'utf8')),
     summary: await fs.readFile(summaryFile, 'utf8'),
     dirs,
-  }
+  }))
+  return { child, stdout: () => stdout, done }
+}
+
+/** Runs the bundled action to its end (see startAction). */
+export async function runAction(
+  inputs: Record<string, string>,
+  options: { env?: Record<string, string>; dirs?: RunnerDirs; node?: string } = {},
+): Promise<ActionRun> {
+  return (await startAction(inputs, options)).done
 }
 
 /** Unzips a layer into `dir` and returns what its interpreter says `(version)` is. */
