@@ -44,8 +44,8 @@ export function installReporter({ verbose = false, print } = {}) {
   const onCommand = (name, message) => {
     if (name === 'group') {
       inGroup = true
-      held.push(`── ${message}`)
       if (verbose) say(`  ${message}`)
+      else held.push(`── ${message}`)
     } else if (name === 'endgroup') {
       inGroup = false
     } else if (name === 'debug') {
@@ -58,7 +58,7 @@ export function installReporter({ verbose = false, print } = {}) {
         for (const h of held) say(`    ${h}`)
         held = []
       }
-      say(`error: ${message}`)
+      say(`error: ${message.replaceAll('\n', '\n  ')}`)
     }
     // add-mask, set-output, echo and the like are the runner's business.
   }
