@@ -12,10 +12,11 @@ function unescapeCommand(text) {
   return text.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%25', '%')
 }
 
+/** A duration for a person: tenths of a second under a minute, then minutes and seconds. */
 export function seconds(ms) {
-  return ms < 60_000
-    ? `${(ms / 1000).toFixed(1)} s`
-    : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`
+  const total = Math.round(ms / 1000)
+  return `${Math.floor(total / 60)} min ${total % 60} s`
 }
 
 /**
@@ -25,7 +26,16 @@ export function seconds(ms) {
  */
 export function installReporter({ verbose = false, print } = {}) {
   const write = process.stdout.write.bind(process.stdout)
-  const say = print ?? ((line) => write(`${line}\n`))
+  const reporter = createReporter({ verbose, say: print ?? ((line) => write(`${line}\n`)) })
+  globalThis[PHASE_LISTENER] = reporter.phases
+  for (const stream of [process.stdout, process.stderr]) readLines(stream, reporter.line)
+}
+
+/**
+ * The reporter itself: `line` takes each line the action writes, `phases` is
+ * the phase listener; `say` prints one line for the person.
+ */
+export function createReporter({ verbose = false, say }) {
   /** Tool output of the current phase, held back until it fails. */
   let held = []
   let inGroup = false
@@ -63,7 +73,7 @@ export function installReporter({ verbose = false, print } = {}) {
     // add-mask, set-output, echo and the like are the runner's business.
   }
 
-  globalThis[PHASE_LISTENER] = {
+  const phases = {
     start(name) {
       held = []
       say(`▸ ${name}`)
@@ -72,7 +82,7 @@ export function installReporter({ verbose = false, print } = {}) {
       say(`${failed ? '✗' : '✓'} ${name} ${failed ? 'failed after' : 'took'} ${seconds(ms)}`)
     },
   }
-  for (const stream of [process.stdout, process.stderr]) readLines(stream, line)
+  return { line, phases }
 }
 
 /** Sends every complete line written to `stream` to `onLine` instead. */
