@@ -118,7 +118,7 @@ test('a mismatching sha256 names both digests and deletes the download', async (
 test('a 404 names the URL and the status', async () => {
   await expectFailure(
     { 'source-url': `${source.server.url}/picoLisp-99.1.tgz` },
-    /Input 'source-url': could not download http:\/\/127\.0\.0\.1:\d+\/picoLisp-99\.1\.tgz: the server answered HTTP 404/,
+    /Input 'source-url': could not download http:\/\/127\.0\.0\.1:\d+\/picoLisp-99\.1\.tgz: the server answered HTTP 404\. Without network access, mirror the tarball and set 'source-url' to the copy/,
   )
 })
 

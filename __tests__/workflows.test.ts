@@ -96,6 +96,13 @@ describe('the workflows of .github/workflows', () => {
   })
 })
 
+describe('examples/template.yaml', () => {
+  it('is read as a SAM template, not linted as a workflow, should it be shown in the README', () => {
+    const template = readFileSync(path.join(REPO, 'examples', 'template.yaml'), 'utf8')
+    expect(asWorkflow(template)).toBeUndefined()
+  })
+})
+
 describe("the README's YAML examples", () => {
   const blocks = yamlBlocks(readFileSync(path.join(REPO, 'README.md'), 'utf8'))
 

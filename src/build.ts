@@ -29,13 +29,24 @@ export function checkNativeArchitecture(inputs: BuildInputs, runnerArch: string)
   )
 }
 
+/** What a runner without network access can do instead of downloading the source. */
+export const SOURCE_REMEDY =
+  "Without network access, mirror the tarball and set 'source-url' to the copy (a URL or a " +
+  'local path) and \'source-sha256\' to its digest (README: "Offline and air-gapped runners").'
+
 /** The expected tarball digest; without one, fetches the tarball to learn it. */
 async function sourceDigest(
   inputs: BuildInputs,
   workDir: string,
 ): Promise<{ sha256: string; tarball?: FetchedFile }> {
   if (inputs.sourceSha256) return { sha256: inputs.sourceSha256 }
-  const tarball = await fetchFile(inputs.sourceUrl, 'source-url', inputs.workspace, workDir)
+  const tarball = await fetchFile(
+    inputs.sourceUrl,
+    'source-url',
+    inputs.workspace,
+    workDir,
+    SOURCE_REMEDY,
+  )
   const sha256 = await sha256File(tarball.path)
   if (inputs.version === 'rolling') {
     core.info(
@@ -80,7 +91,13 @@ export async function obtainPicoLisp(
   }
   let tarball = digest.tarball
   if (!tarball) {
-    tarball = await fetchFile(inputs.sourceUrl, 'source-url', inputs.workspace, workDir)
+    tarball = await fetchFile(
+      inputs.sourceUrl,
+      'source-url',
+      inputs.workspace,
+      workDir,
+      SOURCE_REMEDY,
+    )
     // A digest from the release table guards against a tampered download or mirror.
     const origin = inputs.sourceSha256FromTable
       ? `the known digest of PicoLisp ${inputs.version}; override with 'source-sha256'`

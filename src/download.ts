@@ -20,12 +20,14 @@ export async function sha256File(file: string): Promise<string> {
 /**
  * Fetches `location` (http(s) URL, file:// URL or local path, relative to `baseDir`).
  * Downloads go through tool-cache, which retries transient failures, into `downloadDir`.
+ * `remedy` ends the message of a failed download: what to do without network access.
  */
 export async function fetchFile(
   location: string,
   input: string,
   baseDir: string,
   downloadDir: string,
+  remedy?: string,
 ): Promise<FetchedFile> {
   if (/^https?:\/\//i.test(location)) {
     const dest = path.join(
@@ -35,7 +37,8 @@ export async function fetchFile(
     try {
       return { path: await tc.downloadTool(location, dest), downloaded: true }
     } catch (error) {
-      throw new Error(`Input '${input}': could not download ${location}: ${describe(error)}`)
+      const message = `Input '${input}': could not download ${location}: ${describe(error)}`
+      throw new Error(remedy ? `${message} ${remedy}` : message)
     }
   }
   const isFileUrl = location.startsWith('file://')

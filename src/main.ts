@@ -99,7 +99,8 @@ export async function run(): Promise<void> {
     setBuildOutputs(layer, picolisp.cacheHit)
     await writeBuildSummary(layer, { cacheHit: picolisp.cacheHit, unzippedSize, timer })
 
-    if (publishInputs) await publishLayer(publishInputs, layer)
+    // After the summary: the build's phase table stays the build's.
+    if (publishInputs) await timer.time('Publish', () => publishLayer(publishInputs, layer))
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
   } finally {

@@ -1,16 +1,38 @@
 import * as core from '@actions/core'
 import type { BuiltLayer } from './types.js'
 
+/**
+ * Follows the phases as they run. The local command (scripts/layer.mjs) installs
+ * one on globalThis under PHASE_LISTENER to show a person its progress; on a
+ * runner there is none, and the log stays as it is.
+ */
+export interface PhaseListener {
+  start(name: string): void
+  end(name: string, ms: number, failed: boolean): void
+}
+
+export const PHASE_LISTENER = Symbol.for('picolisp-lambda-action.phase-listener')
+
+function phaseListener(): PhaseListener | undefined {
+  return (globalThis as Record<symbol, PhaseListener | undefined>)[PHASE_LISTENER]
+}
+
 /** Wall time of each phase, in the order they ran. */
 export class PhaseTimer {
   readonly phases: { name: string; ms: number }[] = []
 
   async time<T>(name: string, work: () => Promise<T>): Promise<T> {
     const start = performance.now()
+    let failed = true
+    phaseListener()?.start(name)
     try {
-      return await work()
+      const result = await work()
+      failed = false
+      return result
     } finally {
-      this.phases.push({ name, ms: Math.round(performance.now() - start) })
+      const ms = Math.round(performance.now() - start)
+      this.phases.push({ name, ms })
+      phaseListener()?.end(name, ms, failed)
     }
   }
 }
