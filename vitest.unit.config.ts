@@ -2,14 +2,19 @@ import { configDefaults, defineConfig, mergeConfig } from 'vitest/config'
 import base from './vitest.config.js'
 
 // `npm run test:unit`: every test file but the slow end-to-end ones, which run
-// dist/index.js and compile PicoLisp, or run arm64 PicoLisp under qemu from the
-// releases scripts/picolisp-releases.sh fetches. Nothing here compiles, so the
+// dist/index.js and compile PicoLisp (cache-integrity, cancel and local-action
+// too), or run arm64 PicoLisp under qemu from the releases
+// scripts/picolisp-releases.sh fetches. Nothing here compiles, so the
 // files run in parallel. `npm test` runs everything.
 export const endToEnd = [
   '__tests__/action-build.test.ts',
   '__tests__/action-errors.test.ts',
   '__tests__/action-release.test.ts',
+  '__tests__/cache-integrity.test.ts',
+  '__tests__/cancel.test.ts',
   '__tests__/cli.test.ts',
+  '__tests__/local-action.test.ts',
+  '__tests__/publish-misbehaving.test.ts',
   '__tests__/publish-action.test.ts',
   '__tests__/runtime-arm64.test.ts',
 ]
