@@ -104,9 +104,9 @@ export function lineDiff(expected: string, actual: string): string {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       out.push(`  ${a[i++]}`)
       j++
-    } else if (j < b.length && (i === a.length || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      out.push(`+ ${b[j++]}`)
-    } else out.push(`- ${a[i++]}`)
+    } else if (i < a.length && (j === b.length || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      out.push(`- ${a[i++]}`)
+    } else out.push(`+ ${b[j++]}`)
   }
   return out.join('\n')
 }
@@ -114,14 +114,16 @@ export function lineDiff(expected: string, actual: string): string {
 /** undefined when the response is the expected one, else the diff. */
 async function compare(event: string, body: Buffer): Promise<string | undefined> {
   const file = expectedFile(event)
-  const text = await fs.readFile(file, 'utf8').catch(() => undefined)
-  if (text === undefined) return undefined
-  const expected = JSON.stringify(canonical(parseEvent(text, `expectation ${file}`)), null, 2)
+  const wanted = await fs.readFile(file, 'utf8').catch(() => undefined)
+  if (wanted === undefined) return undefined
+  const expected = JSON.stringify(canonical(parseEvent(wanted, `expectation ${file}`)), null, 2)
+  const text = body.toString('utf8')
   let actual: string
   try {
-    actual = JSON.stringify(canonical(JSON.parse(body.toString('utf8'))), null, 2)
+    actual = JSON.stringify(canonical(JSON.parse(text)), null, 2)
   } catch {
-    actual = body.toString('utf8')
+    // A handler's string answer is sent as text: it compares as that JSON string
+    actual = JSON.stringify(text)
   }
   return expected === actual ? undefined : lineDiff(expected, actual)
 }
