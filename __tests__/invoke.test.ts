@@ -34,6 +34,7 @@ const HANDLERS = {
 (de die (E) (kill *Pid 9))
 (de slow (E) (wait 60000) "late")
 (de count (E) (inc '*Count))
+(de pick (E) (if (= E "fail") (car 1) (inc '*Count)))
 `,
   'broken.l': '(car 1)\n(de handler (E) 1)\n',
 }
@@ -180,7 +181,7 @@ describe('npm run invoke', () => {
 
 describe('npm run invoke -- --serve', () => {
   it('answers POST /2015-03-31/functions/function/invocations like the Runtime Interface Emulator', async () => {
-    const child = start(['--layer', zip, '--handler', 'app.count', '--serve', '--port', '0'])
+    const child = start(['--layer', zip, '--handler', 'app.pick', '--serve', '--port', '0'])
     try {
       let stderr = ''
       const port = await new Promise<string>((resolve, reject) => {
@@ -192,12 +193,17 @@ describe('npm run invoke -- --serve', () => {
         child.once('exit', () => reject(new Error(`exited early: ${stderr}`)))
       })
       const url = `http://127.0.0.1:${port}/2015-03-31/functions/function/invocations`
-      for (const expected of ['1', '2']) {
-        const res = await fetch(url, { method: 'POST', body: '{}' })
-        expect(res.status).toBe(200)
-        expect(res.headers.get('x-amz-function-error')).toBeNull()
-        expect(await res.text()).toBe(expected)
-      }
+      const post = (body: string) => fetch(url, { method: 'POST', body })
+      const first = await post('{}')
+      expect(first.status).toBe(200)
+      expect(first.headers.get('x-amz-function-error')).toBeNull()
+      expect(await first.text()).toBe('1')
+      const failed = await post('"fail"')
+      expect(failed.status).toBe(200)
+      expect(failed.headers.get('x-amz-function-error')).toBe('Unhandled')
+      expect(await failed.json()).toMatchObject({ errorType: 'Function.Error' })
+      // A function error leaves the process and its state as they were
+      expect(await (await post('{}')).text()).toBe('2')
       const other = await fetch(`http://127.0.0.1:${port}/elsewhere`, { method: 'POST' })
       expect(other.status).toBe(404)
       const exited = new Promise((resolve) => child.once('exit', resolve))
