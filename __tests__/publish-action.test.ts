@@ -340,3 +340,75 @@ describe('the action publishing a layer', () => {
     })
   })
 })
+
+describe('the smoke test before publishing', () => {
+  /** Writes event files (name → JSON text) into a fresh events/ folder of the workspace. */
+  async function writeEvents(files: Record<string, string>): Promise<void> {
+    const dir = join(dirs.workspace, 'events')
+    await rm(dir, { recursive: true, force: true })
+    await mkdir(dir, { recursive: true })
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text)
+  }
+
+  const smoke = (handler: string) => ({
+    publish: 'true',
+    regions: 'us-east-1',
+    'test-handler': handler,
+    'test-task-root': 'handlers',
+    'test-events': 'events/*.json',
+  })
+  const published = () => api.requests.filter((r) => r.operation === 'PublishLayerVersion')
+  const results = (outputs: Record<string, string>) =>
+    JSON.parse(outputs['test-results'] as string) as {
+      event: string
+      status: string
+      responseBytes: number
+      diff?: string
+    }[]
+
+  it('passes and publishes when every event answers as expected', async () => {
+    await writeEvents({ 'a.json': '{"n": 1}', 'a.expected.json': '"hello"', 'b.json': '[]' })
+    const run = await act(smoke('hello.handler'))
+    expect(run.code, run.stdout).toBe(0)
+    expect(results(run.outputs)).toEqual([
+      expect.objectContaining({ event: 'events/a.json', status: 'passed', responseBytes: 5 }),
+      expect.objectContaining({ event: 'events/b.json', status: 'passed', responseBytes: 5 }),
+    ])
+    expect(published()).toHaveLength(1)
+    expect(run.outputs.published).toBe('true')
+    expect(run.summary).toContain('<h2>Smoke test</h2>')
+    expect(run.summary).toContain('<code>events/a.json</code>')
+  })
+
+  it('stops the publish when the handler fails', async () => {
+    await writeEvents({ 'a.json': '{}' })
+    const run = await act(smoke('hello.missing'))
+    expect(run.code).toBe(1)
+    expect(results(run.outputs)).toEqual([
+      expect.objectContaining({ event: 'events/a.json', status: 'init-error' }),
+    ])
+    expect(run.stdout).toContain('Smoke test failed for 1 of 1 events: events/a.json (init-error)')
+    expect(published()).toEqual([])
+    expect(run.outputs.published).toBeUndefined()
+  })
+
+  it('stops the publish on a response that is not the expected one, showing the diff', async () => {
+    await writeEvents({ 'a.json': '{}', 'a.expected.json': '{"greeting": "goodbye"}' })
+    const run = await act(smoke('hello.handler'))
+    expect(run.code).toBe(1)
+    const [result] = results(run.outputs)
+    expect(result?.status).toBe('mismatch')
+    expect(result?.diff).toBe('- {\n-   "greeting": "goodbye"\n- }\n+ "hello"')
+    expect(run.summary).toContain('events/a.json: mismatch')
+    expect(run.summary).toContain('-   &quot;greeting&quot;: &quot;goodbye&quot;')
+    expect(published()).toEqual([])
+  })
+
+  it('refuses an event file that is not JSON before starting the layer', async () => {
+    await writeEvents({ 'a.json': '{nope' })
+    const run = await act(smoke('hello.handler'))
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/Event file .*events\/a\.json is not JSON/)
+    expect(published()).toEqual([])
+  })
+})

@@ -8,6 +8,7 @@ import { handleCancellation, removeOnCancel } from './cancel.js'
 import { PROBE_PREFIX, resolveExtraFiles } from './extra-files.js'
 import { fetchLibraries } from './fetch-libraries.js'
 import { readBuildInputs, runnerArchitecture } from './inputs.js'
+import { readSmokeInputs, smokeTestPhase } from './invoke/smoke.js'
 import { assembleLayer } from './layer.js'
 import { maskAwsSecrets } from './publish/clients.js'
 import { publishLayer, readPublishInputs } from './publish/index.js'
@@ -58,8 +59,8 @@ export async function checkOutputWritable(output: string): Promise<void> {
 
 /**
  * The action: read and check every input, fetch the bundled libraries, get a
- * compiled PicoLisp (cache or build), assemble the layer zip, report it, and
- * publish it when asked.
+ * compiled PicoLisp (cache or build), assemble the layer zip, report it, run
+ * the smoke test through it when asked, and publish it when asked.
  */
 export async function run(): Promise<void> {
   const tempDir = process.env.RUNNER_TEMP || os.tmpdir()
@@ -69,6 +70,7 @@ export async function run(): Promise<void> {
   try {
     const inputs = readBuildInputs()
     const publishInputs = readPublishInputs()
+    const smokeInputs = readSmokeInputs((name) => core.getInput(name), inputs.workspace)
     checkNativeArchitecture(inputs, runnerArchitecture())
     const extraFiles = await resolveExtraFiles(inputs.extraFiles, inputs.workspace, inputs.output)
     await checkOutputWritable(inputs.output)
@@ -99,7 +101,10 @@ export async function run(): Promise<void> {
     setBuildOutputs(layer, picolisp.cacheHit)
     await writeBuildSummary(layer, { cacheHit: picolisp.cacheHit, unzippedSize, timer })
 
-    // After the summary: the build's phase table stays the build's.
+    // After the summary: the build's phase table stays the build's. The smoke
+    // test comes before publishing: a failure throws, so nothing is published.
+    if (smokeInputs)
+      await timer.time('Smoke test', () => smokeTestPhase(smokeInputs, layer.zipPath))
     if (publishInputs) await timer.time('Publish', () => publishLayer(publishInputs, layer))
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
