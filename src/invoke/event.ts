@@ -5,7 +5,7 @@ export function checkHandler(handler: string): string {
   const dot = handler.lastIndexOf('.')
   if (dot <= 0 || dot === handler.length - 1) {
     throw new Error(
-      `Handler '${handler}' is not <file>.<function> (e.g. hello.handler for hello.l's handler).`,
+      `Handler '${handler}' is not <file>.<function> (e.g. hello.main for hello.l's main).`,
     )
   }
   return handler
