@@ -3,9 +3,9 @@ import base from './vitest.config.js'
 
 // `npm run test:unit`: every test file but the slow end-to-end ones, which run
 // dist/index.js and compile PicoLisp (cache-integrity, cancel and local-action
-// too), or run arm64 PicoLisp under qemu from the releases
-// scripts/picolisp-releases.sh fetches. Nothing here compiles, so the
-// files run in parallel. `npm test` runs everything.
+// too), wait through real timeouts (invoke, publish-misbehaving), or run arm64
+// PicoLisp under qemu from the releases scripts/picolisp-releases.sh fetches. Nothing here compiles, so the
+// files run in parallel, on both cores (vitest's default keeps one free). `npm test` runs everything.
 export const endToEnd = [
   '__tests__/action-build.test.ts',
   '__tests__/action-errors.test.ts',
@@ -13,6 +13,7 @@ export const endToEnd = [
   '__tests__/cache-integrity.test.ts',
   '__tests__/cancel.test.ts',
   '__tests__/cli.test.ts',
+  '__tests__/invoke.test.ts',
   '__tests__/local-action.test.ts',
   '__tests__/publish-misbehaving.test.ts',
   '__tests__/publish-action.test.ts',
@@ -22,6 +23,10 @@ export const endToEnd = [
 export default mergeConfig(
   base,
   defineConfig({
-    test: { exclude: [...configDefaults.exclude, ...endToEnd], fileParallelism: true },
+    test: {
+      exclude: [...configDefaults.exclude, ...endToEnd],
+      fileParallelism: true,
+      maxWorkers: 2,
+    },
   }),
 )
