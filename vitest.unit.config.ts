@@ -4,8 +4,9 @@ import base from './vitest.config.js'
 // `npm run test:unit`: every test file but the slow end-to-end ones, which run
 // dist/index.js and compile PicoLisp (cache-integrity, cancel and local-action
 // too), wait through real timeouts (invoke, publish-misbehaving), or run arm64
-// PicoLisp under qemu from the releases scripts/picolisp-releases.sh fetches. Nothing here compiles, so the
-// files run in parallel, on both cores (vitest's default keeps one free). `npm test` runs everything.
+// PicoLisp under qemu from the releases scripts/picolisp-releases.sh fetches.
+// Nothing here compiles, so the files run in parallel, on both cores (vitest's
+// default keeps one free). `npm test` runs everything.
 export const endToEnd = [
   '__tests__/action-build.test.ts',
   '__tests__/action-errors.test.ts',
