@@ -1,12 +1,15 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPO } from './support/run-action.js'
 import { buildRuntimeLayer } from './support/runtime-layer.js'
 import { makeTaskRoot } from './support/runtime-process.js'
+
+const run = promisify(execFile)
 
 // `npm run invoke` as a user runs it: a real layer zip (the repo's runtime and
 // this machine's PicoLisp), the real bootstrap, the emulator in Lambda's framing.
@@ -204,6 +207,9 @@ describe('npm run invoke -- --serve', () => {
       expect(await failed.json()).toMatchObject({ errorType: 'Function.Error' })
       // A function error leaves the process and its state as they were
       expect(await (await post('{}')).text()).toBe('2')
+      // curl, as the emulator's own README uses it
+      const { stdout } = await run('curl', ['-sS', '-XPOST', url, '-d', '{}'])
+      expect(stdout).toBe('3')
       const other = await fetch(`http://127.0.0.1:${port}/elsewhere`, { method: 'POST' })
       expect(other.status).toBe(404)
       const exited = new Promise((resolve) => child.once('exit', resolve))
