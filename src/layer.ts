@@ -2,8 +2,8 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { checkCompatibility } from './compat.js'
 import { sha256File } from './download.js'
-import { elfArchitecture } from './elf.js'
-import type { BuiltLayer } from './types.js'
+import { checkArchitecture } from './elf.js'
+import type { Architecture, BuiltLayer } from './types.js'
 import { writeZip, type ZipEntry } from './zip.js'
 
 /** Where the interpreter and everything handlers can `(load "@…")` live in the layer. */
@@ -115,15 +115,18 @@ const isElfCandidate = (name: string): boolean =>
   name === `${HOME}/bin/picolisp` || /\.so(\.\d+)*$/.test(name)
 
 /**
- * Builds the zip at `output`: checks the interpreter and every shared object
- * against provided.al2023 first, so an incompatible layer is never written.
+ * Builds the zip at `output`: checks that every ELF file is built for
+ * `architecture`, and the interpreter and every shared object against
+ * provided.al2023, first, so a layer that cannot load is never written.
  */
 export async function assembleLayer(
   parts: LayerParts,
   output: string,
   picolispVersion: string,
+  architecture: Architecture,
 ): Promise<{ layer: BuiltLayer; unzippedSize: number }> {
   const entries = await layerEntries(parts)
+  await checkArchitecture(entries, architecture)
   const bundled = new Set(
     entries.filter((e) => e.name.startsWith('lib/')).map((e) => path.posix.basename(e.name)),
   )
@@ -141,7 +144,8 @@ export async function assembleLayer(
     codeSha256: Buffer.from(sha256, 'hex').toString('base64'),
     size: (await fs.stat(output)).size,
     picolispVersion,
-    architecture: await elfArchitecture(path.join(parts.buildDir, 'bin', 'picolisp')),
+    // Checked above against every ELF file, the interpreter among them.
+    architecture,
   }
   return { layer, unzippedSize }
 }

@@ -91,6 +91,7 @@ export async function run(): Promise<void> {
         { buildDir: picolisp.dir, runtimeDir: runtimeDir(), libraries, extraFiles },
         inputs.output,
         picolisp.version,
+        inputs.architecture,
       ),
     )
     core.info(

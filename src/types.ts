@@ -13,6 +13,6 @@ export interface BuiltLayer {
   size: number
   /** What the built interpreter's `(version)` prints, e.g. `26.9.25`. */
   picolispVersion: string
-  /** Read from the ELF header of the interpreter inside the layer, never guessed. */
+  /** Input 'architecture', checked against the ELF header of every binary in the layer. */
   architecture: Architecture
 }
