@@ -2,43 +2,65 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
+import type { CrossMake } from './build/cross-toolchain.js'
 import { prepareGlibcBinding, shellQuote } from './glibc-binding.js'
 import { foldShippedIr } from './ir-compat.js'
 import { type LlvmToolchain, llvmMajor, makefileOptFlags, makeVariables } from './toolchain.js'
 
 const LOG_TAIL_LINES = 30
 
-/** make's variables for this tree and toolchain, with the glibc-binding llc when one is needed. */
+const command = (words: string[]): string => words.map(shellQuote).join(' ')
+
+/**
+ * make's variables for this tree and toolchain, with the glibc-binding llc
+ * when one is needed; for a cross build, the target's clang and llc flags too.
+ */
 async function variables(
   sourceDir: string,
   llvm: LlvmToolchain,
   bindingDir: string,
   env: Record<string, string>,
+  cross?: CrossMake,
 ): Promise<string[]> {
   const makefile = await fs.readFile(path.join(sourceDir, 'src', 'Makefile'), 'utf8')
   const base = makeVariables(llvm, await llvmMajor(llvm), makefileOptFlags(makefile))
-  const llc = await prepareGlibcBinding(llvm, bindingDir, env)
-  if (!llc) return base
-  return [...base.filter((v) => !v.startsWith('LLC=')), `LLC=${shellQuote(llc)}`]
+  const target = cross ?? { clangArgs: [], llcArgs: [], makeArgs: [] }
+  const llc = await prepareGlibcBinding(llvm, bindingDir, env, undefined, target)
+  const tools = [
+    ...(cross ? [`CC=${command([llvm.clang, ...cross.clangArgs])}`] : []),
+    ...(llc ? [`LLC=${shellQuote(llc)}`] : []),
+    ...(!llc && cross ? [`LLC=${command([llvm.llc, ...cross.llcArgs])}`] : []),
+  ]
+  const replaced = tools.map((v) => v.slice(0, v.indexOf('=') + 1))
+  return [
+    ...base.filter((v) => !replaced.some((name) => v.startsWith(name))),
+    ...tools,
+    ...target.makeArgs,
+  ]
 }
 
 /**
  * Runs `make` in pil21/src (`bindingDir`: a scratch folder for the glibc
- * binding). A failure shows the end of the log; the whole log is in a group.
+ * binding); `cross` compiles for another target (see build/cross-toolchain.ts).
+ * A failure shows the end of the log; the whole log is in a group.
  */
 export async function compilePicoLisp(
   sourceDir: string,
   llvm: LlvmToolchain,
   bindingDir: string,
+  cross?: CrossMake,
 ): Promise<void> {
-  const env: Record<string, string> = { ...(process.env as Record<string, string>) }
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    ...cross?.env,
+  }
   // Old pil21 Makefiles call llc and llvm-link by name: give them this version's folder.
   if (llvm.binDir) env.PATH = `${llvm.binDir}${path.delimiter}${env.PATH ?? ''}`
   await foldShippedIr(path.join(sourceDir, 'src'))
   const args = [
     '-C',
     path.join(sourceDir, 'src'),
-    ...(await variables(sourceDir, llvm, bindingDir, env)),
+    ...(await variables(sourceDir, llvm, bindingDir, env, cross)),
   ]
   let log = ''
   const code = await core.group(`make ${args.join(' ')}`, () =>

@@ -71,13 +71,16 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", "'\\''")}'`
 }
 
-/** A sh script that runs `llc` and puts the directives file in front of the assembly it wrote. */
-export function llcWrapper(llc: string, directivesFile: string): string {
+/**
+ * A sh script that runs `llc` (with `llcArgs` first: a cross build's -mtriple)
+ * and puts the directives file in front of the assembly it wrote.
+ */
+export function llcWrapper(llc: string, directivesFile: string, llcArgs: string[] = []): string {
   return `#!/bin/sh
 # Written by picolisp-lambda-action: runs llc, then binds glibc symbols to versions
 # provided.al2023 has, with the .symver directives in front of the assembly llc wrote.
 set -e
-${shellQuote(llc)} "$@"
+${[llc, ...llcArgs].map(shellQuote).join(' ')} "$@"
 out=
 prev=
 for arg in "$@"; do
@@ -93,14 +96,25 @@ mv "$out.glibc" "$out"
 `
 }
 
-/** `readelf -W --dyn-syms` of every glibc library clang links against here. */
-async function glibcExports(clang: string, env: Record<string, string>): Promise<string> {
+/**
+ * `readelf -W --dyn-syms` of every glibc library clang links against: this
+ * machine's, or with a cross build's `--target`/`--sysroot` in `clangArgs`, the sysroot's.
+ */
+async function glibcExports(
+  clang: string,
+  env: Record<string, string>,
+  clangArgs: string[],
+): Promise<string> {
   let exports = ''
   for (const library of GLIBC_LIBRARIES) {
-    const { stdout } = await exec.getExecOutput(clang, [`-print-file-name=${library}`], {
-      env,
-      silent: true,
-    })
+    const { stdout } = await exec.getExecOutput(
+      clang,
+      [...clangArgs, `-print-file-name=${library}`],
+      {
+        env,
+        silent: true,
+      },
+    )
     const file = stdout.trim()
     // clang prints the bare name when it finds no such file.
     if (!path.isAbsolute(file)) continue
@@ -110,18 +124,26 @@ async function glibcExports(clang: string, env: Record<string, string>): Promise
   return exports
 }
 
+/** A cross build's arguments: clang's `--target`/`--sysroot`, llc's `-mtriple`. */
+export interface BindingTarget {
+  clangArgs: string[]
+  llcArgs: string[]
+}
+
 /**
- * When this machine's glibc has symbols newer than `max` (provided.al2023's),
- * writes an llc wrapper into `dir` that binds them to older versions, and
- * returns its path for make's LLC; returns undefined when nothing needs binding.
+ * When the glibc linked against (this machine's, or a cross build's sysroot's)
+ * has symbols newer than `max` (provided.al2023's), writes an llc wrapper into
+ * `dir` that binds them to older versions, and returns its path for make's
+ * LLC; returns undefined when nothing needs binding.
  */
 export async function prepareGlibcBinding(
   llvm: { clang: string; llc: string },
   dir: string,
   env: Record<string, string>,
   max = MAX_GLIBC,
+  target: BindingTarget = { clangArgs: [], llcArgs: [] },
 ): Promise<string | undefined> {
-  const bindings = olderBindings(await glibcExports(llvm.clang, env), max)
+  const bindings = olderBindings(await glibcExports(llvm.clang, env, target.clangArgs), max)
   if (bindings.length === 0) return undefined
   for (const b of bindings) {
     core.info(
@@ -133,6 +155,6 @@ export async function prepareGlibcBinding(
   const directives = path.join(dir, 'glibc-symver.s')
   const wrapper = path.join(dir, 'llc')
   await fs.writeFile(directives, symverDirectives(bindings))
-  await fs.writeFile(wrapper, llcWrapper(llvm.llc, directives), { mode: 0o755 })
+  await fs.writeFile(wrapper, llcWrapper(llvm.llc, directives, target.llcArgs), { mode: 0o755 })
   return wrapper
 }
