@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as exec from '@actions/exec'
-import { shellQuote } from '../glibc-binding.js'
-import { type LlvmToolchain, which } from '../toolchain.js'
+import { shellQuote } from './glibc-binding.js'
 import { type TargetArchitecture, TRIPLE } from './sysroot.js'
+import { type LlvmToolchain, which } from './toolchain.js'
 
 /*
  * pil21 cross-compiles naturally: its core is LLVM IR without a target
