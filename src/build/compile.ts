@@ -9,7 +9,7 @@ import { type LlvmToolchain, llvmMajor, makefileOptFlags, makeVariables } from '
 
 const LOG_TAIL_LINES = 30
 
-const command = (words: string[]): string => words.map(shellQuote).join(' ')
+const shellCommand = (words: string[]): string => words.map(shellQuote).join(' ')
 
 /**
  * make's variables for this tree and toolchain, with the glibc-binding llc
@@ -27,9 +27,9 @@ async function variables(
   const target = cross ?? { clangArgs: [], llcArgs: [], makeArgs: [] }
   const llc = await prepareGlibcBinding(llvm, bindingDir, env, undefined, target)
   const tools = [
-    ...(cross ? [`CC=${command([llvm.clang, ...cross.clangArgs])}`] : []),
+    ...(cross ? [`CC=${shellCommand([llvm.clang, ...cross.clangArgs])}`] : []),
     ...(llc ? [`LLC=${shellQuote(llc)}`] : []),
-    ...(!llc && cross ? [`LLC=${command([llvm.llc, ...cross.llcArgs])}`] : []),
+    ...(!llc && cross ? [`LLC=${shellCommand([llvm.llc, ...cross.llcArgs])}`] : []),
   ]
   const replaced = tools.map((v) => v.slice(0, v.indexOf('=') + 1))
   return [
@@ -86,13 +86,22 @@ export async function compilePicoLisp(
   }
 }
 
-/** What `(version)` of the interpreter in `home` prints, e.g. `23.2.8`. */
-export async function interpreterVersion(home: string): Promise<string> {
-  const { exitCode, stdout, stderr } = await exec.getExecOutput(
+/**
+ * What `(version)` of the interpreter in `home` prints, e.g. `23.2.8`; run
+ * behind `prefix` when given (an emulator: `qemu-aarch64-static -L <root>`).
+ */
+export async function interpreterVersion(home: string, prefix: string[] = []): Promise<string> {
+  const command = [
+    ...prefix,
     path.join(home, 'bin', 'picolisp'),
-    [path.join(home, 'lib.l'), '-prinl (glue "." (version T))', '-bye'],
-    { ignoreReturnCode: true, silent: true },
-  )
+    path.join(home, 'lib.l'),
+    '-prinl (glue "." (version T))',
+    '-bye',
+  ]
+  const { exitCode, stdout, stderr } = await exec.getExecOutput(command[0], command.slice(1), {
+    ignoreReturnCode: true,
+    silent: true,
+  })
   const version = stdout.trim()
   if (exitCode !== 0 || !/^\d+\.\d+\.\d+$/.test(version)) {
     throw new Error(

@@ -1,14 +1,14 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { buildEnvironment, cacheKey, restoreBuild, saveBuild, writeManifest } from './cache.js'
-import { checkVersion, compilePicoLisp, interpreterVersion } from './compile.js'
-import { type FetchedFile, fetchFile, sha256File, verifySha256 } from '../source/download.js'
-import { extractSource } from '../source/extract.js'
+import { neutralise } from '../common/untrusted.js'
 import type { BuildInputs } from '../inputs/build-inputs.js'
 import { collectBuild } from '../layer/assemble.js'
+import { type FetchedFile, fetchFile, sha256File, verifySha256 } from '../source/download.js'
+import { extractSource } from '../source/extract.js'
+import { buildEnvironment, cacheKey, restoreBuild, saveBuild, writeManifest } from './cache.js'
+import { checkVersion, compilePicoLisp, interpreterVersion } from './compile.js'
 import { ensureBuildTools } from './toolchain.js'
-import { neutralise } from '../common/untrusted.js'
 
 /** A compiled PicoLisp tree ready for the layer. */
 export interface CompiledPicoLisp {

@@ -184,13 +184,6 @@ async function packageNames(apt: PrivateApt, arch: string): Promise<string[]> {
   return [...new Set([...dev, 'libgcc-s1', ...sharedLibraryDepends(depends)])].sort()
 }
 
-/** A sysroot ready to compile against. */
-export interface Sysroot {
-  dir: string
-  /** The .deb files it is made of (name_version_arch.deb): what makes it differ. */
-  debs: string[]
-}
-
 /** Makes absolute links relative to `root`: the build machine must never resolve them. */
 async function relativeLinks(root: string): Promise<void> {
   const entries = await fs.readdir(root, { recursive: true, withFileTypes: true })
@@ -219,52 +212,86 @@ async function unpack(debDir: string, debs: string[], root: string): Promise<voi
 /** Written last into a complete sysroot: a folder without it is left from an interrupted run. */
 const COMPLETE = '.sysroot-debs'
 
-/**
- * The sysroot for `target` from `sources`: reads the archive's lists (a few
- * seconds), then reuses `<cacheDir>/<digest of the .deb names>` when it is
- * there, else downloads and unpacks the packages into it.
- */
-export async function prepareSysroot(options: {
+/** Where a sysroot comes from and where it is kept. */
+export interface SysrootOptions {
   target: TargetArchitecture
+  /** apt sources lines (see defaultSources). */
   sources: string[]
+  /** Sysroots are kept here, one folder per set of .deb files. */
   cacheDir: string
+  /** apt's state and the downloads. */
   scratch: string
-}): Promise<Sysroot> {
+}
+
+/** A sysroot as the archive offers it now: its packages and its folder, made or not. */
+export interface Sysroot {
+  dir: string
+  /** The .deb files it is made of (name_version_arch.deb): what makes it differ. */
+  debs: string[]
+  /** The `name:arch` packages, for apt-get download. */
+  packages: string[]
+  /** Whether `dir` holds it, unpacked whole. */
+  ready: boolean
+}
+
+/**
+ * Reads the archive's package lists (a few seconds, no download) and tells
+ * which .deb files make the sysroot now, and its folder:
+ * `<cacheDir>/<arch>-<digest of the .deb names>`.
+ */
+export async function resolveSysroot(options: SysrootOptions): Promise<Sysroot> {
   const arch = DEBIAN_ARCH[options.target]
   const apt = new PrivateApt(path.join(options.scratch, `apt-${arch}`), arch)
   await apt.update(options.sources)
-  const names = (await packageNames(apt, arch)).map((name) => `${name}:${arch}`)
-  const debs = debFiles(await apt.run('apt-get', ['download', '--print-uris', ...names]))
-  if (debs.length !== names.length) {
+  const packages = (await packageNames(apt, arch)).map((name) => `${name}:${arch}`)
+  const debs = debFiles(await apt.run('apt-get', ['download', '--print-uris', ...packages]))
+  if (debs.length !== packages.length) {
     throw new Error(
-      `The ${arch} sysroot needs ${names.join(', ')}, but the archive offers ${debs.length} of them: ` +
-        `${debs.join(', ')}`,
+      `The ${arch} sysroot needs ${packages.join(', ')}, but the archive offers ${debs.length} ` +
+        `of them: ${debs.join(', ')}`,
     )
   }
   const digest = createHash('sha256').update(debs.join('\n')).digest('hex').slice(0, 16)
   const dir = path.join(options.cacheDir, `${arch}-${digest}`)
-  if (await fs.stat(path.join(dir, COMPLETE)).catch(() => undefined)) {
-    core.info(`Sysroot for ${options.target}: cached in ${dir}`)
-    return { dir, debs }
+  const ready = (await fs.stat(path.join(dir, COMPLETE)).catch(() => undefined)) !== undefined
+  return { dir, debs, packages, ready }
+}
+
+/** Downloads and unpacks a resolved sysroot into its folder, unless it is there already. */
+export async function ensureSysroot(sysroot: Sysroot, options: SysrootOptions): Promise<void> {
+  if (sysroot.ready) {
+    core.info(`Sysroot for ${options.target}: cached in ${sysroot.dir}`)
+    return
   }
+  const arch = DEBIAN_ARCH[options.target]
+  const apt = new PrivateApt(path.join(options.scratch, `apt-${arch}`), arch)
   const debDir = path.join(options.scratch, `debs-${arch}`)
   await fs.mkdir(debDir, { recursive: true })
-  await core.group(`Sysroot for ${options.target}: ${debs.join(' ')}`, async () => {
-    await apt.run('apt-get', ['download', ...names], debDir)
+  await core.group(`Sysroot for ${options.target}: ${sysroot.debs.join(' ')}`, async () => {
+    await apt.run('apt-get', ['download', ...sysroot.packages], debDir)
   })
   // Unpacked beside its final place, then renamed: a concurrent run sees all or nothing.
   await fs.mkdir(options.cacheDir, { recursive: true })
   const partial = await fs.mkdtemp(path.join(options.cacheDir, `.partial-${arch}-`))
   try {
-    await unpack(debDir, debs, partial)
-    await fs.writeFile(path.join(partial, COMPLETE), `${debs.join('\n')}\n`)
-    await fs.rename(partial, dir).catch(async (error: NodeJS.ErrnoException) => {
+    await unpack(debDir, sysroot.debs, partial)
+    await fs.writeFile(path.join(partial, COMPLETE), `${sysroot.debs.join('\n')}\n`)
+    await fs.rename(partial, sysroot.dir).catch((error: NodeJS.ErrnoException) => {
       // Another run put the same sysroot there first: use that one.
       if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error
     })
   } finally {
     await fs.rm(partial, { recursive: true, force: true })
   }
-  core.info(`Sysroot for ${options.target}: ${debs.length} packages unpacked in ${dir}`)
-  return { dir, debs }
+  sysroot.ready = true
+  core.info(
+    `Sysroot for ${options.target}: ${sysroot.debs.length} packages unpacked in ${sysroot.dir}`,
+  )
+}
+
+/** The sysroot for `options.target`, from the cache folder or fetched into it. */
+export async function prepareSysroot(options: SysrootOptions): Promise<Sysroot> {
+  const sysroot = await resolveSysroot(options)
+  await ensureSysroot(sysroot, options)
+  return sysroot
 }

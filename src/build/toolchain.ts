@@ -203,7 +203,7 @@ export async function ensureBuildTools(installAllowed: boolean): Promise<LlvmToo
   return llvm
 }
 
-async function aptInstall(packages: string[]): Promise<void> {
+export async function aptInstall(packages: string[]): Promise<void> {
   if (!which('apt-get')) {
     throw new Error(
       `Missing build dependencies (Debian package names): ${packages.join(', ')}. ` +

@@ -1,0 +1,180 @@
+import * as fs from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import * as core from '@actions/core'
+import { elfArchitecture } from '../../layer/elf.js'
+import { compilePicoLisp, interpreterVersion } from '../compile.js'
+import { checkCrossLink, crossMake, llvmTool, targetSysdefs } from '../cross-toolchain.js'
+import {
+  defaultSources,
+  ensureSysroot,
+  resolveSysroot,
+  runnerDistribution,
+  type Sysroot,
+  type SysrootOptions,
+  TRIPLE,
+} from '../sysroot.js'
+import { aptInstall, findLlvm, type LlvmToolchain, llvmMajor, which } from '../toolchain.js'
+import type { Builder, BuildTarget } from './builder.js'
+
+/*
+ * The cross builder: compiles pil21 on this runner for the other
+ * architecture (arm64 on an x86_64 runner, or the reverse) with LLVM and a
+ * sysroot of the distribution's packages for the target (build/sysroot.ts,
+ * build/cross-toolchain.ts). Nothing of the target runs during the build;
+ * the version check runs the interpreter under qemu-user when it is here.
+ */
+
+/** Debian packages the cross build runs: LLVM, its linker (the host's ld knows only the host), make. */
+const TOOL_PACKAGES = { make: 'make', clang: 'clang', llvm: 'llvm', lld: 'lld' } as const
+
+/** qemu-user's name for each target, static build first (Debian's qemu-user-static). */
+const QEMU = {
+  arm64: ['qemu-aarch64-static', 'qemu-aarch64'],
+  x86_64: ['qemu-x86_64-static', 'qemu-x86_64'],
+} as const
+
+export interface CrossOptions {
+  /** May the builder apt-get install what is missing (input 'install-dependencies'). */
+  installDependencies: boolean
+  /** apt sources of the target's packages; default: the runner's own release. */
+  sources?: string[]
+  /** Where sysroots are kept between runs; default: the runner's tool cache. */
+  sysrootCache?: string
+  /** A folder of this run for apt's state and downloads. */
+  workDir: string
+}
+
+/** The version a pil21 tree declares in src/vers.l: `(pico~de *Version 26 9 25)` gives 26.9.25. */
+export async function sourceVersion(sourceDir: string): Promise<string> {
+  const file = path.join(sourceDir, 'src', 'vers.l')
+  const match = /\*Version\s+(\d+)\s+(\d+)\s+(\d+)\)/.exec(await fs.readFile(file, 'utf8'))
+  if (!match) throw new Error(`${file} declares no *Version as (… *Version YY M D)`)
+  return match.slice(1).join('.')
+}
+
+export class CrossBuilder implements Builder {
+  readonly name = 'cross'
+  private readonly sysrootOptions: SysrootOptions
+  private sysroot?: Sysroot
+  private llvm?: LlvmToolchain
+
+  constructor(
+    private readonly target: BuildTarget,
+    private readonly options: CrossOptions,
+  ) {
+    const cacheRoot = process.env.RUNNER_TOOL_CACHE || os.tmpdir()
+    this.sysrootOptions = {
+      target: target.architecture,
+      sources: options.sources ?? defaultSources(runnerDistribution(), target.architecture),
+      cacheDir: options.sysrootCache ?? path.join(cacheRoot, 'picolisp-lambda-action', 'sysroots'),
+      scratch: path.join(options.workDir, 'sysroot'),
+    }
+  }
+
+  private get triple(): string {
+    return TRIPLE[this.target.architecture]
+  }
+
+  /** The sysroot the archive offers now: read once per run. */
+  private async resolved(): Promise<Sysroot> {
+    this.sysroot ??= await resolveSysroot(this.sysrootOptions)
+    return this.sysroot
+  }
+
+  async identity(): Promise<Record<string, string>> {
+    const sysroot = await this.resolved()
+    const llvm = findLlvm()
+    return {
+      triple: this.triple,
+      sysroot: path.basename(sysroot.dir),
+      llvm: llvm ? String(await llvmMajor(llvm)) : 'to-install',
+    }
+  }
+
+  async prepare(): Promise<void> {
+    await this.ensureTools()
+    const llvm = this.toolchain()
+    const sysroot = await this.resolved()
+    await ensureSysroot(sysroot, this.sysrootOptions)
+    await checkCrossLink(
+      llvm.clang,
+      crossMake(this.target.architecture, sysroot.dir, this.strip()),
+      path.join(this.options.workDir, 'link-probe'),
+    )
+  }
+
+  private async ensureTools(): Promise<void> {
+    const llvm = findLlvm()
+    const missing = [
+      ...(which('make') ? [] : [TOOL_PACKAGES.make]),
+      ...(llvm ? [] : [TOOL_PACKAGES.clang, TOOL_PACKAGES.llvm]),
+      ...(llvm && llvmTool(llvm, 'ld.lld') ? [] : [TOOL_PACKAGES.lld]),
+    ]
+    if (missing.length > 0) {
+      if (!this.options.installDependencies) {
+        throw new Error(
+          `The cross build for ${this.target.architecture} needs ${missing.join(', ')}: install them ` +
+            `with: sudo apt-get install -y ${missing.join(' ')} (or set input 'install-dependencies' to true).`,
+        )
+      }
+      await aptInstall(missing)
+    }
+    this.llvm = findLlvm()
+  }
+
+  private toolchain(): LlvmToolchain {
+    if (!this.llvm) throw new Error('No LLVM toolchain (clang, opt, llc, llvm-link) was found.')
+    return this.llvm
+  }
+
+  private strip(): string {
+    const strip = llvmTool(this.toolchain(), 'llvm-strip')
+    if (!strip) {
+      throw new Error(
+        'The cross build strips with llvm-strip (the host strip knows only the host): install llvm.',
+      )
+    }
+    return strip
+  }
+
+  async compile(sourceDir: string, scratch: string): Promise<void> {
+    const llvm = this.toolchain()
+    const sysroot = await this.resolved()
+    const cross = crossMake(this.target.architecture, sysroot.dir, this.strip())
+    core.info(`Cross-compiling PicoLisp for ${this.triple} against the sysroot ${sysroot.dir}`)
+    await targetSysdefs(
+      sourceDir,
+      llvm.clang,
+      cross,
+      this.target.architecture,
+      path.join(scratch, 'sysdefs'),
+    )
+    await compilePicoLisp(sourceDir, llvm, path.join(scratch, 'glibc-binding'), cross)
+  }
+
+  /**
+   * Under qemu-user when it is here (`-L` the sysroot, which holds the target's
+   * loader and libraries); else the version the tree declares, once the
+   * interpreter's ELF header shows the target.
+   */
+  async version(sourceDir: string): Promise<string> {
+    const interpreter = path.join(sourceDir, 'bin', 'picolisp')
+    const built = await elfArchitecture(interpreter)
+    if (built !== this.target.architecture) {
+      throw new Error(
+        `The cross build made ${interpreter} for ${built}, not ${this.target.architecture}.`,
+      )
+    }
+    const qemu = QEMU[this.target.architecture].find((name) => which(name))
+    if (qemu) {
+      return interpreterVersion(sourceDir, [qemu, '-L', (await this.resolved()).dir])
+    }
+    const declared = await sourceVersion(sourceDir)
+    core.info(
+      `No ${QEMU[this.target.architecture].join(' or ')} on this runner: the ${this.target.architecture} ` +
+        `interpreter is not run. Its ELF header says ${built}; src/vers.l says ${declared}.`,
+    )
+    return declared
+  }
+}
