@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CrossBuilder } from '../../src/build/builders/cross.js'
+import { collectBuild } from '../../src/build/collect.js'
 import type { InvokeOutcome } from '../../src/invoke/runtime-api-emulator.js'
-import { assembleLayer, collectBuild } from '../../src/layer/assemble.js'
+import { assembleLayer } from '../../src/layer/assemble.js'
 import { elfMachine } from '../../src/layer/elf.js'
 import { SYSROOTS } from '../support/cross.js'
 import { pilSource } from '../support/picolisp.js'
@@ -34,11 +35,12 @@ let sysroot = ''
 const GENERATED = ['lib/ext.so', 'lib/ht.so', 'lib/sysdefs'].concat(
   ['picolisp', 'balance', 'ssl', 'httpGate'].map((name) => `bin/${name}`),
 )
-const builder = new CrossBuilder(
-  { architecture: 'arm64' },
-  { installDependencies: false, sysrootCache: SYSROOTS, workDir: join(work, 'builder') },
-)
-let identity: Record<string, string> = {}
+const builder = new CrossBuilder('arm64', {
+  installDependencies: false,
+  sysrootCache: SYSROOTS,
+  scratch: join(work, 'apt'),
+})
+let identity: string[] = []
 let version = ''
 
 beforeAll(async () => {
@@ -48,7 +50,7 @@ beforeAll(async () => {
   for (const file of GENERATED) await rm(join(tree, file), { force: true })
   identity = await builder.identity()
   await builder.prepare()
-  sysroot = join(SYSROOTS, identity.sysroot)
+  sysroot = join(SYSROOTS, identity[1])
   await builder.compile(tree, join(work, 'scratch'))
   version = await builder.version(tree)
 }, 900_000)
@@ -70,9 +72,11 @@ function json(o: InvokeOutcome): unknown {
 
 describe('an arm64 PicoLisp cross-built on x86_64', () => {
   it('has a cache identity of the triple, the sysroot packages and the LLVM', () => {
-    expect(identity.triple).toBe('aarch64-linux-gnu')
-    expect(identity.sysroot).toMatch(/^arm64-[0-9a-f]{16}$/)
-    expect(identity.llvm).toMatch(/^\d+$/)
+    const [triple, packages, llvm] = identity
+    expect(triple).toBe('aarch64-linux-gnu')
+    expect(packages).toMatch(/^arm64-[0-9a-f]{16}$/)
+    expect(llvm).toMatch(/^llvm\d+$/)
+    expect(identity).toHaveLength(3)
   })
 
   it('is aarch64 in every ELF file: the interpreter and each shared object', async () => {

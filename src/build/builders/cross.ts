@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as core from '@actions/core'
+import type { Architecture } from '../../common/types.js'
 import { elfArchitecture } from '../../layer/elf.js'
 import { compilePicoLisp, interpreterVersion } from '../compile.js'
 import { checkCrossLink, crossMake, llvmTool, targetSysdefs } from '../cross-toolchain.js'
@@ -15,7 +16,7 @@ import {
   TRIPLE,
 } from '../sysroot.js'
 import { aptInstall, findLlvm, type LlvmToolchain, llvmMajor, which } from '../toolchain.js'
-import type { Builder, BuildTarget } from './builder.js'
+import type { Builder } from './builder.js'
 
 /*
  * The cross builder: compiles pil21 on this runner for the other
@@ -41,8 +42,8 @@ export interface CrossOptions {
   sources?: string[]
   /** Where sysroots are kept between runs; default: the runner's tool cache. */
   sysrootCache?: string
-  /** A folder of this run for apt's state and downloads. */
-  workDir: string
+  /** Where apt's state and the downloads go (removed once the sysroot is ready); default: a temp folder. */
+  scratch?: string
 }
 
 /** The version a pil21 tree declares in src/vers.l: `(pico~de *Version 26 9 25)` gives 26.9.25. */
@@ -60,48 +61,58 @@ export class CrossBuilder implements Builder {
   private llvm?: LlvmToolchain
 
   constructor(
-    private readonly target: BuildTarget,
+    readonly architecture: Architecture,
     private readonly options: CrossOptions,
   ) {
-    const cacheRoot = process.env.RUNNER_TOOL_CACHE || os.tmpdir()
+    const tempRoot = process.env.RUNNER_TEMP || os.tmpdir()
+    const cacheRoot = process.env.RUNNER_TOOL_CACHE || tempRoot
     this.sysrootOptions = {
-      target: target.architecture,
-      sources: options.sources ?? defaultSources(runnerDistribution(), target.architecture),
+      target: architecture,
+      sources: options.sources ?? defaultSources(runnerDistribution(), architecture),
       cacheDir: options.sysrootCache ?? path.join(cacheRoot, 'picolisp-lambda-action', 'sysroots'),
-      scratch: path.join(options.workDir, 'sysroot'),
+      scratch: options.scratch ?? path.join(tempRoot, `picolisp-cross-${process.pid}`),
     }
   }
 
   private get triple(): string {
-    return TRIPLE[this.target.architecture]
+    return TRIPLE[this.architecture]
   }
 
   /** The sysroot the archive offers now: read once per run. */
   private async resolved(): Promise<Sysroot> {
-    this.sysroot ??= await resolveSysroot(this.sysrootOptions)
+    if (!this.sysroot) {
+      this.sysroot = await resolveSysroot(this.sysrootOptions)
+      // A cache hit needs nothing more from apt: its lists (megabytes) go now.
+      if (this.sysroot.ready) await this.removeScratch()
+    }
     return this.sysroot
   }
 
-  async identity(): Promise<Record<string, string>> {
+  private async removeScratch(): Promise<void> {
+    await fs.rm(this.sysrootOptions.scratch, { recursive: true, force: true })
+  }
+
+  /** The target triple, the sysroot's packages (digest of their .deb names), the LLVM. */
+  async identity(): Promise<string[]> {
     const sysroot = await this.resolved()
     const llvm = findLlvm()
-    return {
-      triple: this.triple,
-      sysroot: path.basename(sysroot.dir),
-      llvm: llvm ? String(await llvmMajor(llvm)) : 'to-install',
-    }
+    return [this.triple, path.basename(sysroot.dir), `llvm${llvm ? await llvmMajor(llvm) : ''}`]
   }
 
   async prepare(): Promise<void> {
     await this.ensureTools()
     const llvm = this.toolchain()
     const sysroot = await this.resolved()
-    await ensureSysroot(sysroot, this.sysrootOptions)
-    await checkCrossLink(
-      llvm.clang,
-      crossMake(this.target.architecture, sysroot.dir, this.strip()),
-      path.join(this.options.workDir, 'link-probe'),
-    )
+    try {
+      await ensureSysroot(sysroot, this.sysrootOptions)
+      await checkCrossLink(
+        llvm.clang,
+        crossMake(this.architecture, sysroot.dir, this.strip()),
+        path.join(this.sysrootOptions.scratch, 'link-probe'),
+      )
+    } finally {
+      await this.removeScratch()
+    }
   }
 
   private async ensureTools(): Promise<void> {
@@ -114,7 +125,7 @@ export class CrossBuilder implements Builder {
     if (missing.length > 0) {
       if (!this.options.installDependencies) {
         throw new Error(
-          `The cross build for ${this.target.architecture} needs ${missing.join(', ')}: install them ` +
+          `The cross build for ${this.architecture} needs ${missing.join(', ')}: install them ` +
             `with: sudo apt-get install -y ${missing.join(' ')} (or set input 'install-dependencies' to true).`,
         )
       }
@@ -141,13 +152,13 @@ export class CrossBuilder implements Builder {
   async compile(sourceDir: string, scratch: string): Promise<void> {
     const llvm = this.toolchain()
     const sysroot = await this.resolved()
-    const cross = crossMake(this.target.architecture, sysroot.dir, this.strip())
+    const cross = crossMake(this.architecture, sysroot.dir, this.strip())
     core.info(`Cross-compiling PicoLisp for ${this.triple} against the sysroot ${sysroot.dir}`)
     await targetSysdefs(
       sourceDir,
       llvm.clang,
       cross,
-      this.target.architecture,
+      this.architecture,
       path.join(scratch, 'sysdefs'),
     )
     await compilePicoLisp(sourceDir, llvm, path.join(scratch, 'glibc-binding'), cross)
@@ -161,18 +172,16 @@ export class CrossBuilder implements Builder {
   async version(sourceDir: string): Promise<string> {
     const interpreter = path.join(sourceDir, 'bin', 'picolisp')
     const built = await elfArchitecture(interpreter)
-    if (built !== this.target.architecture) {
-      throw new Error(
-        `The cross build made ${interpreter} for ${built}, not ${this.target.architecture}.`,
-      )
+    if (built !== this.architecture) {
+      throw new Error(`The cross build made ${interpreter} for ${built}, not ${this.architecture}.`)
     }
-    const qemu = QEMU[this.target.architecture].find((name) => which(name))
+    const qemu = QEMU[this.architecture].find((name) => which(name))
     if (qemu) {
       return interpreterVersion(sourceDir, [qemu, '-L', (await this.resolved()).dir])
     }
     const declared = await sourceVersion(sourceDir)
     core.info(
-      `No ${QEMU[this.target.architecture].join(' or ')} on this runner: the ${this.target.architecture} ` +
+      `No ${QEMU[this.architecture].join(' or ')} on this runner: the ${this.architecture} ` +
         `interpreter is not run. Its ELF header says ${built}; src/vers.l says ${declared}.`,
     )
     return declared

@@ -1,0 +1,26 @@
+import * as core from '@actions/core'
+import type { Architecture } from '../../common/types.js'
+import type { BuildInputs } from '../../inputs/build-inputs.js'
+import type { Builder } from './builder.js'
+import { CrossBuilder } from './cross.js'
+import { NativeBuilder } from './native.js'
+
+export type { Builder } from './builder.js'
+
+/**
+ * The builder for the inputs on this runner, or an error naming what to
+ * change. Checked before anything is downloaded. Another architecture than
+ * the runner's is cross-compiled (arm64 on x86_64, or the reverse).
+ */
+export function selectBuilder(inputs: BuildInputs, runnerArch: Architecture): Builder {
+  if (inputs.architecture !== runnerArch) {
+    core.info(
+      `Input 'architecture' is ${inputs.architecture} on this ${runnerArch} runner: cross-compiling ` +
+        `(LLVM, lld and a sysroot of this runner's release for ${inputs.architecture}).`,
+    )
+    return new CrossBuilder(inputs.architecture, {
+      installDependencies: inputs.installDependencies,
+    })
+  }
+  return new NativeBuilder(inputs.architecture, inputs.installDependencies)
+}
