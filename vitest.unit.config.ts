@@ -19,6 +19,9 @@ export const endToEnd = [
   '__tests__/publish/misbehaving.test.ts',
   '__tests__/publish/action.test.ts',
   '__tests__/runtime/arm64.test.ts',
+  '__tests__/build/cross-build.test.ts',
+  '__tests__/build/cross-action.test.ts',
+  '__tests__/build/cross-parts.test.ts',
 ]
 
 export default mergeConfig(
