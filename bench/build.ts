@@ -1,5 +1,8 @@
 // Wall time of the bundled action for a cold build and for a cached run, and
 // the layer's zipped and unzipped size. Run: npm run build && npm run bench:build
+// For another architecture than the machine's (the cross build; its cold runs
+// fetch the sysroot too, as a fresh hosted runner does):
+//   npm run bench:build -- --architecture arm64
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
@@ -19,21 +22,29 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T
 const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
+/** `--architecture <a>` on the command line: the layer's architecture, else the machine's. */
+function architectureArgument(): string | undefined {
+  const at = process.argv.indexOf('--architecture')
+  return at === -1 ? undefined : process.argv[at + 1]
+}
+
+const architecture = architectureArgument()
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-build-'))
 const source = await startTestSource(root)
+const inputs = { ...source.inputs, ...(architecture ? { architecture } : {}) }
 try {
   const cold: number[] = []
   let dirs = await makeRunnerDirs(path.join(root, 'cold-0'))
   for (let i = 0; i < COLD_RUNS; i++) {
     dirs = await makeRunnerDirs(path.join(root, `cold-${i}`))
-    const { ms, result } = await timed(() => runAction(source.inputs, { dirs }))
+    const { ms, result } = await timed(() => runAction(inputs, { dirs }))
     if (result.code !== 0 || result.outputs['cache-hit'] !== 'false') throw new Error(result.stdout)
     cold.push(ms)
   }
   const cached: number[] = []
   let zip = ''
   for (let i = 0; i < CACHED_RUNS; i++) {
-    const { ms, result } = await timed(() => runAction(source.inputs, { dirs }))
+    const { ms, result } = await timed(() => runAction(inputs, { dirs }))
     if (result.code !== 0 || result.outputs['cache-hit'] !== 'true') throw new Error(result.stdout)
     cached.push(ms)
     zip = result.outputs['layer-zip']
@@ -45,6 +56,7 @@ try {
     encoding: 'utf8',
   }).trim()
   console.log(`machine: ${os.cpus().length} cores, ${cpu}, node ${process.version}`)
+  console.log(`layer architecture: ${architecture ?? `the machine's (${process.arch})`}`)
   console.log('| run | runs | median | min | max |')
   console.log('|---|---|---|---|---|')
   for (const [name, values] of [

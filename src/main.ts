@@ -9,7 +9,7 @@ import { handleCancellation, removeOnCancel } from './common/cancel.js'
 import { PhaseTimer, setBuildOutputs, writeBuildSummary } from './common/report.js'
 import { neutralise } from './common/untrusted.js'
 import { readBuildInputs, runnerArchitecture } from './inputs/build-inputs.js'
-import { readSmokeInputs, smokeTestPhase } from './invoke/smoke.js'
+import { checkSmokeArchitecture, readSmokeInputs, smokeTestPhase } from './invoke/smoke.js'
 import { assembleLayer } from './layer/assemble.js'
 import { PROBE_PREFIX, resolveExtraFiles } from './layer/extra-files.js'
 import { fetchLibraries } from './layer/fetch-libraries.js'
@@ -72,6 +72,7 @@ export async function run(): Promise<void> {
     const inputs = readBuildInputs()
     const publishInputs = readPublishInputs()
     const smokeInputs = readSmokeInputs((name) => core.getInput(name), inputs.workspace)
+    if (smokeInputs) checkSmokeArchitecture(inputs.architecture, runnerArchitecture())
     const builder = selectBuilder(inputs, runnerArchitecture())
     const extraFiles = await resolveExtraFiles(inputs.extraFiles, inputs.workspace, inputs.output)
     await checkOutputWritable(inputs.output)

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import * as glob from '@actions/glob'
 import { hasJobSummary, humanSize } from '../common/report.js'
+import type { Architecture } from '../common/types.js'
 import { neutralise, neutraliseHtml } from '../common/untrusted.js'
 import { checkHandler, parseEvent, readEventFile } from './event.js'
 import { unpackLayer } from './layer.js'
@@ -51,6 +53,27 @@ export function readSmokeInputs(
   }
   const taskRoot = path.resolve(workspace, getInput('test-task-root').trim() || '.')
   return { handler, taskRoot, events, workspace }
+}
+
+/** binfmt_misc entries that let Linux run the other architecture's binaries under qemu. */
+const BINFMT: Record<Architecture, string> = { arm64: 'qemu-aarch64', x86_64: 'qemu-x86_64' }
+
+/**
+ * The smoke test starts the layer's bootstrap here: a layer of another
+ * architecture (a cross build) runs only when qemu is registered with
+ * binfmt_misc, as docker/setup-qemu-action does. Checked before the build.
+ */
+export function checkSmokeArchitecture(
+  layer: Architecture,
+  runner: Architecture,
+  binfmtDir = '/proc/sys/fs/binfmt_misc',
+): void {
+  if (layer === runner || existsSync(path.join(binfmtDir, BINFMT[layer]))) return
+  throw new Error(
+    `Input 'test-handler': the smoke test runs the ${layer} layer on this ${runner} runner, ` +
+      `which needs qemu registered with binfmt_misc (there is no ${path.join(binfmtDir, BINFMT[layer])}). ` +
+      `Add the step docker/setup-qemu-action before this one, or run the smoke test on an ${layer} runner.`,
+  )
 }
 
 /** The event files, in input order; a line that matches nothing is an error. */
