@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { CrossBuilder } from '../../src/build/builders/cross.js'
 import { crossMake, retarget, targetSysdefs } from '../../src/build/cross-toolchain.js'
 import { llcWrapper } from '../../src/build/glibc-binding.js'
 import {
@@ -12,6 +13,7 @@ import {
   gccDevPackage,
   sharedLibraryDepends,
 } from '../../src/build/sysroot.js'
+import { which } from '../../src/build/toolchain.js'
 import { arm64Sysroot, RELEASES } from '../support/cross.js'
 
 // The pieces of the cross build: what is read from apt's answers, the make
@@ -135,5 +137,63 @@ describe('lib/sysdefs for arm64', () => {
     expect(ours).toMatch(/^# aarch64$/m)
     expect(values(ours)).toBe(values(readFileSync(debian, 'utf8')))
     expect(values(ours)).toMatch(/^\[domainSock\]\nAF_UNIX\t1$/m)
+  })
+})
+
+describe('the cross builder without its tools', () => {
+  const path = process.env.PATH
+  afterEach(() => {
+    process.env.PATH = path
+  })
+
+  const found = (command: string): string => {
+    const file = which(command, path)
+    if (!file) throw new Error(`${command} is not on this machine's PATH`)
+    return file
+  }
+
+  /** A PATH of links to the given commands only. */
+  async function pathWith(commands: string[]): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'cross-path-'))
+    cleanup.push(dir)
+    for (const command of commands) {
+      await symlink(found(command), join(dir, command))
+    }
+    return dir
+  }
+
+  /** A built tree: its interpreter (a real ELF file) and the tree's src/vers.l. */
+  async function builtTree(interpreter: string): Promise<string> {
+    const tree = await mkdtemp(join(tmpdir(), 'cross-tree-'))
+    cleanup.push(tree)
+    await mkdir(join(tree, 'bin'))
+    await mkdir(join(tree, 'src'))
+    await copyFile(interpreter, join(tree, 'bin', 'picolisp'))
+    await copyFile(join(RELEASES, '26.9', 'src', 'src', 'vers.l'), join(tree, 'src', 'vers.l'))
+    return tree
+  }
+
+  const builder = () => new CrossBuilder('arm64', { installDependencies: false, sources: [] })
+
+  it('names the missing packages and the command when it may not install them', async () => {
+    const llvm = ['clang', 'opt', 'llc', 'llvm-link']
+    process.env.PATH = await pathWith([...llvm, 'make', 'pkg-config', 'readelf'])
+    await expect(builder().prepare()).rejects.toThrow(
+      "The cross build for arm64 needs lld: install them with: sudo apt-get install -y lld (or set input 'install-dependencies' to true).",
+    )
+    process.env.PATH = await pathWith(['make'])
+    await expect(builder().prepare()).rejects.toThrow(
+      /needs pkg-config, binutils, clang, llvm, lld:/,
+    )
+  })
+
+  it('without qemu, checks the ELF header and takes the version src/vers.l declares', async () => {
+    process.env.PATH = await pathWith([])
+    const arm64 = join(RELEASES, 'arm64', 'root', 'usr', 'bin', 'picolisp')
+    expect(await builder().version(await builtTree(arm64))).toBe('26.9.25')
+    const x86 = await builtTree('/usr/bin/picolisp')
+    await expect(builder().version(x86)).rejects.toThrow(
+      `The cross build made ${join(x86, 'bin', 'picolisp')} for x86_64, not arm64.`,
+    )
   })
 })

@@ -26,8 +26,19 @@ import type { Builder } from './builder.js'
  * the version check runs the interpreter under qemu-user when it is here.
  */
 
-/** Debian packages the cross build runs: LLVM, its linker (the host's ld knows only the host), make. */
-const TOOL_PACKAGES = { make: 'make', clang: 'clang', llvm: 'llvm', lld: 'lld' } as const
+/**
+ * Debian packages the cross build runs: make, pkg-config, LLVM and its linker
+ * (the host's ld knows only the host), and readelf for the layer's checks.
+ * No -dev package: the headers and libraries are the sysroot's.
+ */
+const TOOL_PACKAGES = {
+  make: 'make',
+  pkgConfig: 'pkg-config',
+  clang: 'clang',
+  llvm: 'llvm',
+  lld: 'lld',
+  binutils: 'binutils',
+} as const
 
 /** qemu-user's name for each target, static build first (Debian's qemu-user-static). */
 const QEMU = {
@@ -119,6 +130,8 @@ export class CrossBuilder implements Builder {
     const llvm = findLlvm()
     const missing = [
       ...(which('make') ? [] : [TOOL_PACKAGES.make]),
+      ...(which('pkg-config') ? [] : [TOOL_PACKAGES.pkgConfig]),
+      ...(which('readelf') ? [] : [TOOL_PACKAGES.binutils]),
       ...(llvm ? [] : [TOOL_PACKAGES.clang, TOOL_PACKAGES.llvm]),
       ...(llvm && llvmTool(llvm, 'ld.lld') ? [] : [TOOL_PACKAGES.lld]),
     ]
