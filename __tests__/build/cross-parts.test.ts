@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CrossBuilder } from '../../src/build/builders/cross.js'
 import { crossMake, retarget, targetSysdefs } from '../../src/build/cross-toolchain.js'
-import { llcWrapper } from '../../src/build/glibc-binding.js'
+import { llcWrapper, prepareGlibcBinding } from '../../src/build/glibc-binding.js'
 import {
   debFiles,
   defaultSources,
@@ -115,6 +115,32 @@ describe('make for another target', () => {
       '',
     ].join('\n')
     expect(retarget(ir)).toBe('define i32 @main() #0 {\nattributes #0 = { nounwind }\n')
+  })
+})
+
+describe('the glibc binding of a cross build', () => {
+  it("reads the sysroot's libc: aarch64's versions, not this machine's", async () => {
+    const sysroot = await arm64Sysroot()
+    const dir = await mkdtemp(join(tmpdir(), 'cross-binding-'))
+    cleanup.push(dir)
+    const cross = crossMake('arm64', sysroot.dir, 'llvm-strip')
+    const env = process.env as Record<string, string>
+    const wrapper = await prepareGlibcBinding(
+      { clang: 'clang', llc: 'llc' },
+      dir,
+      env,
+      '2.34',
+      cross,
+    )
+    expect(wrapper).toBe(join(dir, 'llc'))
+    const directives = readFileSync(join(dir, 'glibc-symver.s'), 'utf8')
+    // glibc 2.36's hypot@@GLIBC_2.35 keeps hypot@GLIBC_2.17, aarch64's first glibc
+    expect(directives).toContain('\t.symver hypot, hypot@GLIBC_2.17\n')
+    // x86_64's oldest version: would mean the machine's own libc was read
+    expect(directives).not.toContain('GLIBC_2.2.5')
+    expect(readFileSync(wrapper as string, 'utf8')).toContain(
+      `'llc' '-mtriple=aarch64-linux-gnu' "$@"`,
+    )
   })
 })
 
