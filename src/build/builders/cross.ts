@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import type { Architecture } from '../../common/types.js'
 import { elfArchitecture } from '../../layer/elf.js'
+import { buildEnvironment } from '../cache.js'
 import { compilePicoLisp, interpreterVersion } from '../compile.js'
 import { checkCrossLink, crossMake, llvmTool, targetSysdefs } from '../cross-toolchain.js'
 import {
@@ -65,6 +67,9 @@ export async function sourceVersion(sourceDir: string): Promise<string> {
   return match.slice(1).join('.')
 }
 
+const digest = (text: string): string =>
+  createHash('sha256').update(text).digest('hex').slice(0, 12)
+
 export class CrossBuilder implements Builder {
   readonly name = 'cross'
   private readonly sysrootOptions: SysrootOptions
@@ -103,11 +108,23 @@ export class CrossBuilder implements Builder {
     await fs.rm(this.sysrootOptions.scratch, { recursive: true, force: true })
   }
 
-  /** The target triple, the sysroot's packages (digest of their .deb names), the LLVM. */
+  /**
+   * The target triple, the release the sysroot comes from, and the LLVM: told
+   * without the network, so a cache hit stays as fast as a native one (reading
+   * the archive's package lists costs 5 s and more). Like the native builder's
+   * OS and glibc, the release stands for its packages' versions; custom
+   * sources add a digest of their lines.
+   */
   async identity(): Promise<string[]> {
-    const sysroot = await this.resolved()
+    const { osId, osVersion } = buildEnvironment()
     const llvm = findLlvm()
-    return [this.triple, path.basename(sysroot.dir), `llvm${llvm ? await llvmMajor(llvm) : ''}`]
+    const parts = [
+      this.triple,
+      `sysroot-${osId}${osVersion}`,
+      `llvm${llvm ? await llvmMajor(llvm) : ''}`,
+    ]
+    if (this.options.sources) parts.push(`sources-${digest(this.options.sources.join('\n'))}`)
+    return parts
   }
 
   async prepare(): Promise<void> {
