@@ -23,6 +23,7 @@ export const endToEnd = [
   '__tests__/build/cross-build.test.ts',
   '__tests__/build/cross-action.test.ts',
   '__tests__/build/cross-parts.test.ts',
+  '__tests__/build/cross-reverse.test.ts',
 ]
 
 export default mergeConfig(
