@@ -104,6 +104,8 @@ export async function echo(
   })
   const b = await Promise.race([server.run(index, count), gone])
   if (b.bad > 0)
-    throw new Error(`${name}: ${b.bad} of ${b.count} answers were not the event echoed byte for byte`)
+    throw new Error(
+      `${name}: ${b.bad} of ${b.count} answers were not the event echoed byte for byte`,
+    )
   return b.ns / 1e3 / b.count
 }
