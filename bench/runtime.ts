@@ -6,12 +6,14 @@
  *
  * The server times each batch itself, from the first event sent to the last
  * answer read, and checks every answer is the event byte for byte. Clients
- * take turns in ROUNDS rounds; in each round every client serves one batch
- * of about TURN_MS per size, the order rotating from round to round, so load
- * from elsewhere on the machine hits every client alike. Ratios are taken
- * within a round and given as the median and the range over rounds.
+ * take turns in ROUNDS rounds; in each round every client serves about
+ * TURN_MS per size, in batches of about SLICE_MS taken in turn, the order
+ * rotating, so a burst of load from elsewhere on the machine hits every
+ * client alike (turns of a whole round each let one client's figure swing by
+ * 10x on a busy machine). Ratios are taken within a round and given as the
+ * median and the range over rounds.
  *
- * Run: npm run bench:runtime. BENCH_ROUNDS (9), BENCH_TURN_MS (300);
+ * Run: npm run bench:runtime. BENCH_ROUNDS (9), BENCH_TURN_MS (300), BENCH_SLICE_MS (25);
  * BENCH_BASELINE=<git ref> adds that commit's runtime/ at 100 B;
  * BENCH_LAYERS="name=/layer/folder,..." adds prebuilt layers as runtimes.
  */
@@ -25,6 +27,7 @@ import { buildBaselineLayer, describeRef, event, makeTaskRoot } from './runtime-
 const WORK = join(process.cwd(), '.bench-work')
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
 const TURN_MS = Number(process.env.BENCH_TURN_MS ?? 300)
+const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 25)
 const COLD_RUNS = 21
 const RIC_VERSION = '4.0.2'
 
@@ -210,13 +213,13 @@ function stopClient(c: Running): void {
   c.server.stop()
 }
 
-/** Invocations of one batch so that it takes about TURN_MS, after a warm-up. */
+/** Invocations of one batch so that it takes about SLICE_MS (at least 1), after a warm-up. */
 async function calibrate(c: Running, index: number): Promise<number> {
   await echo(c.server, index, 5, c.spec.name, c.gone)
   let n = 1
   for (;;) {
     const us = await echo(c.server, index, n, c.spec.name, c.gone)
-    if (us * n >= 50_000 || n >= 100_000) return Math.max(3, Math.round((TURN_MS * 1000) / us))
+    if (us * n >= 50_000 || n >= 100_000) return Math.max(1, Math.round((SLICE_MS * 1000) / us))
     n *= 4
   }
 }
@@ -252,18 +255,28 @@ async function measure(clients: Running[]): Promise<Map<string, Measured>> {
       batch.set(key(c, label), await calibrate(c, index))
       out.set(key(c, label), { rounds: [], invocations: 0, clientCpu: 0, serverCpu: 0 })
     }
+  const passes = Math.max(1, Math.round(TURN_MS / SLICE_MS))
   for (let round = 0; round < ROUNDS; round++)
     for (const [index, { label }] of SIZES.entries()) {
       const here = clients.filter((c) => c.spec.sizes.includes(label))
-      for (let k = 0; k < here.length; k++) {
-        const c = here[(round + k) % here.length] as Running
+      const us = here.map(() => 0)
+      const count = here.map(() => 0)
+      for (let pass = 0; pass < passes; pass++)
+        for (let k = 0; k < here.length; k++) {
+          const i = (round + pass + k) % here.length
+          const c = here[i] as Running
+          const m = out.get(key(c, label)) as Measured
+          const n = batch.get(key(c, label)) as number
+          const [cpu0, server0] = [cpuMicros(c.child.pid as number), c.server.cpuNs()]
+          us[i] += (await echo(c.server, index, n, c.spec.name, c.gone)) * n
+          m.clientCpu += cpuMicros(c.child.pid as number) - cpu0
+          m.serverCpu += (c.server.cpuNs() - server0) / 1e3
+          count[i] += n
+        }
+      for (const [i, c] of here.entries()) {
         const m = out.get(key(c, label)) as Measured
-        const n = batch.get(key(c, label)) as number
-        const [cpu0, server0] = [cpuMicros(c.child.pid as number), c.server.cpuNs()]
-        m.rounds.push(await echo(c.server, index, n, c.spec.name, c.gone))
-        m.clientCpu += cpuMicros(c.child.pid as number) - cpu0
-        m.serverCpu += (c.server.cpuNs() - server0) / 1e3
-        m.invocations += n
+        m.rounds.push((us[i] as number) / (count[i] as number))
+        m.invocations += count[i] as number
       }
     }
   for (const m of out.values()) {
@@ -358,7 +371,9 @@ async function main() {
   say(
     `- node ${process.version}, picolisp ${version('sh', ['-c', "echo '(bye)' | picolisp -version"])}`,
   )
-  say(`- ${ROUNDS} rounds, batches of about ${TURN_MS} ms`)
+  say(
+    `- ${ROUNDS} rounds of about ${TURN_MS} ms per client and size, in turns of about ${SLICE_MS} ms`,
+  )
   say(`- load average (1, 5, 15 min) at the start: ${loadAverage()}`)
 
   const clients: Running[] = []
