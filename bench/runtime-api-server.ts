@@ -89,8 +89,8 @@ export class RuntimeApiServer {
 /**
  * Serves `count` invocations of event `index` to the client behind `server`;
  * -> µs per invocation. Throws when any answer was not the event byte for byte
- * (an echo handler must give it back unchanged) or was an /error, or when
- * `clientGone` settles first (the client died).
+ * (an echo handler must give it back unchanged) or was an /error, when
+ * `clientGone` settles first (the client died), or after `timeoutMs`.
  */
 export async function echo(
   server: RuntimeApiServer,
@@ -98,14 +98,26 @@ export async function echo(
   count: number,
   name: string,
   clientGone: Promise<unknown> = new Promise(() => {}),
+  timeoutMs = 120_000,
 ): Promise<number> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${name}: ${count} invocations took over ${timeoutMs} ms`)),
+      timeoutMs,
+    )
+  })
   const gone = clientGone.then(() => {
     throw new Error(`${name}: the client exited during a batch`)
   })
-  const b = await Promise.race([server.run(index, count), gone])
-  if (b.bad > 0)
-    throw new Error(
-      `${name}: ${b.bad} of ${b.count} answers were not the event echoed byte for byte`,
-    )
-  return b.ns / 1e3 / b.count
+  try {
+    const b = await Promise.race([server.run(index, count), gone, late])
+    if (b.bad > 0)
+      throw new Error(
+        `${name}: ${b.bad} of ${b.count} answers were not the event echoed byte for byte`,
+      )
+    return b.ns / 1e3 / b.count
+  } finally {
+    clearTimeout(timer)
+  }
 }

@@ -14,11 +14,15 @@ export function event(bytes: number): string {
   return JSON.stringify({ ...head, data: 'x'.repeat(Math.max(0, bytes - base.length)) })
 }
 
-/** A task root with echo.l (decode + encode) and raw.l (the same echo undecoded). */
+/**
+ * A task root with echo.l (decode + encode), raw.l (the same echo undecoded)
+ * and echo.mjs (the same echo for AWS's Node.js runtime client).
+ */
 export function makeTaskRoot(): string {
   const taskRoot = join(tmpdir(), `pil-bench-task-${process.pid}`)
   mkdirSync(taskRoot, { recursive: true })
   writeFileSync(join(taskRoot, 'echo.l'), '(de handler (Event Headers) Event)\n')
+  writeFileSync(join(taskRoot, 'echo.mjs'), 'export const handler = async (event) => event\n')
   // The HTTP path alone
   writeFileSync(
     join(taskRoot, 'raw.l'),

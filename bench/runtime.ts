@@ -155,7 +155,6 @@ function installRic(): string {
 }
 
 function ricSpec(index: string, taskRoot: string): ClientSpec {
-  writeFileSync(join(taskRoot, 'echo.mjs'), 'export const handler = async (event) => event\n')
   return {
     name: `AWS's Node.js client (aws-lambda-ric ${RIC_VERSION})`,
     role: 'ric',
@@ -229,7 +228,7 @@ async function calibrate(c: Running, index: number): Promise<number> {
  * thread's schedstat, in ns (exact, where /proc/<pid>/stat counts 10 ms ticks).
  * What it costs whatever else runs on the machine, unlike wall-clock time.
  */
-export function cpuMicros(pid: number): number {
+function cpuMicros(pid: number): number {
   let ns = 0
   for (const task of readdirSync(`/proc/${pid}/task`))
     ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
