@@ -14,7 +14,8 @@
  * median and the range over rounds.
  *
  * Run: npm run bench:runtime. BENCH_ROUNDS (9), BENCH_TURN_MS (300), BENCH_SLICE_MS (25);
- * BENCH_BASELINE=<git ref> adds that commit's runtime/ at 100 B;
+ * BENCH_BASELINE=<git ref> adds that commit's runtime/ at 100 B; the native
+ * codec is measured once the tree has it, or from BENCH_NATIVE_REF=<git ref>;
  * BENCH_LAYERS="name=/layer/folder,..." adds prebuilt layers as runtimes.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
@@ -22,7 +23,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path'
 import { buildRuntimeLayer } from '../__tests__/support/runtime-layer.js'
 import { buildServer, echo, RuntimeApiServer } from './runtime-api-server.js'
-import { buildBaselineLayer, describeRef, event, makeTaskRoot } from './runtime-support.js'
+import {
+  addNativeCodec,
+  buildBaselineLayer,
+  describeRef,
+  event,
+  makeTaskRoot,
+  NATIVE_BUILD,
+} from './runtime-support.js'
 
 const WORK = join(process.cwd(), '.bench-work')
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
@@ -101,6 +109,16 @@ async function runtimeVariants(): Promise<Variant[]> {
     { name: 'runtime (Lisp codec)', layer, temporary: true },
     { name: 'runtime, raw mode (no JSON)', layer, handler: 'raw', sizes: ['100 B'], aside: true },
   ]
+  // The native codec: from this tree once it has it, or from BENCH_NATIVE_REF's commit
+  const nativeRef = process.env.BENCH_NATIVE_REF
+  if (nativeRef || existsSync(join(import.meta.dirname, '..', NATIVE_BUILD))) {
+    const native = nativeRef ? await buildBaselineLayer(nativeRef) : await buildRuntimeLayer()
+    addNativeCodec(native, nativeRef)
+    const name = nativeRef
+      ? `runtime (native codec, ${describeRef(nativeRef)})`
+      : 'runtime (native codec)'
+    variants.push({ name, layer: native, temporary: true })
+  }
   for (const entry of (process.env.BENCH_LAYERS ?? '').split(',').filter(Boolean)) {
     const [name, folder] = entry.split('=') as [string, string | undefined]
     if (!folder || !existsSync(join(folder, 'bootstrap')))
