@@ -39,12 +39,20 @@ function git(args: string[]): Buffer {
   return execFileSync('git', args, { cwd: REPO })
 }
 
-/** `ref` and its short commit id, e.g. "main (d77cbd3)"; a short id alone as itself. */
-export function describeRef(ref: string): string {
-  const id = git(['rev-parse', '--short', `${ref}^{commit}`])
+/**
+ * The commit `ref` names now (a branch may move during a run), and a label:
+ * `ref` and the short id, e.g. "main (d77cbd3)"; a short id alone as itself.
+ */
+export function resolveRef(ref: string): { id: string; label: string } {
+  const id = git(['rev-parse', `${ref}^{commit}`])
     .toString()
     .trim()
-  return id.startsWith(ref) ? id : `${ref} (${id})`
+  const short = id.slice(0, 7)
+  return { id, label: id.startsWith(ref) ? short : `${ref} (${short})` }
+}
+
+export function describeRef(ref: string): string {
+  return resolveRef(ref).label
 }
 
 /** A layer as buildRuntimeLayer's, with bootstrap and runtime/*.l as of commit `ref`. */

@@ -26,10 +26,10 @@ import { buildServer, echo, RuntimeApiServer } from './runtime-api-server.js'
 import {
   addNativeCodec,
   buildBaselineLayer,
-  describeRef,
   event,
   makeTaskRoot,
   NATIVE_BUILD,
+  resolveRef,
 } from './runtime-support.js'
 
 const WORK = join(process.cwd(), '.bench-work')
@@ -110,13 +110,11 @@ async function runtimeVariants(): Promise<Variant[]> {
     { name: 'runtime, raw mode (no JSON)', layer, handler: 'raw', sizes: ['100 B'], aside: true },
   ]
   // The native codec: from this tree once it has it, or from BENCH_NATIVE_REF's commit
-  const nativeRef = process.env.BENCH_NATIVE_REF
+  const nativeRef = process.env.BENCH_NATIVE_REF && resolveRef(process.env.BENCH_NATIVE_REF)
   if (nativeRef || existsSync(join(import.meta.dirname, '..', NATIVE_BUILD))) {
-    const native = nativeRef ? await buildBaselineLayer(nativeRef) : await buildRuntimeLayer()
-    addNativeCodec(native, nativeRef)
-    const name = nativeRef
-      ? `runtime (native codec, ${describeRef(nativeRef)})`
-      : 'runtime (native codec)'
+    const native = nativeRef ? await buildBaselineLayer(nativeRef.id) : await buildRuntimeLayer()
+    addNativeCodec(native, nativeRef ? nativeRef.id : undefined)
+    const name = nativeRef ? `runtime (native codec, ${nativeRef.label})` : 'runtime (native codec)'
     variants.push({ name, layer: native, temporary: true })
   }
   for (const entry of (process.env.BENCH_LAYERS ?? '').split(',').filter(Boolean)) {
@@ -125,12 +123,12 @@ async function runtimeVariants(): Promise<Variant[]> {
       throw new Error(`BENCH_LAYERS: expected name=<layer folder with bootstrap>, got ${entry}`)
     variants.push({ name: `runtime (${name})`, layer: folder })
   }
-  const ref = process.env.BENCH_BASELINE
+  const ref = process.env.BENCH_BASELINE && resolveRef(process.env.BENCH_BASELINE)
   // Only at 100 B: runtimes before chunked reading (issue 8) cannot read larger events
   if (ref)
     variants.push({
-      name: `runtime of ${describeRef(ref)}`,
-      layer: await buildBaselineLayer(ref),
+      name: `runtime of ${ref.label}`,
+      layer: await buildBaselineLayer(ref.id),
       sizes: ['100 B'],
       aside: true,
       temporary: true,
