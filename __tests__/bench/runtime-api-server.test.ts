@@ -98,3 +98,13 @@ test('an answer for another request id counts as wrong', async () => {
   )
   await expect(batch).rejects.toThrow('1 of 1 answers were not the event')
 })
+
+test('an answer with Expect: 100-continue (curl, above 1 MiB) gets a 100 Continue first', async () => {
+  const batch = echo(server, 0, 1, 'test')
+  const res = await conn.exchange(NEXT)
+  const id = res.headers['lambda-runtime-aws-request-id'] as string
+  const head = `POST /2018-06-01/runtime/invocation/${id}/response HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: ${res.body.length}\r\n\r\n`
+  expect((await conn.exchange(head)).status).toBe(100)
+  expect((await conn.exchange(res.body)).status).toBe(202)
+  await batch
+})
