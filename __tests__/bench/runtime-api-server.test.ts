@@ -99,7 +99,7 @@ test('an answer for another request id counts as wrong', async () => {
   await expect(batch).rejects.toThrow('1 of 1 answers were not the event')
 })
 
-test('an answer with Expect: 100-continue (curl, above 1 MiB) gets a 100 Continue first', async () => {
+test('an answer with Expect: 100-continue (curl sends it for large bodies) gets a 100 Continue first', async () => {
   const batch = echo(server, 0, 1, 'test')
   const res = await conn.exchange(NEXT)
   const id = res.headers['lambda-runtime-aws-request-id'] as string
