@@ -243,6 +243,7 @@ async function calibrate(c: Running, index: number): Promise<number> {
  * CPU time a process has used, all its threads, in µs: the first field of each
  * thread's schedstat, in ns (exact, where /proc/<pid>/stat counts 10 ms ticks).
  * What it costs whatever else runs on the machine, unlike wall-clock time.
+ * Threads that ended are left out (Node's workers live as long as it does).
  */
 function cpuMicros(pid: number): number {
   let ns = 0
