@@ -119,6 +119,7 @@ describe('an arm64 PicoLisp cross-built on x86_64', () => {
         runtimeDir: join(import.meta.dirname, '..', '..', 'runtime'),
         libraries: [],
         extraFiles: [],
+        sharedLibraries: [],
       },
       join(work, 'layer.zip'),
       version,

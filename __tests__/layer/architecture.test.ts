@@ -93,6 +93,7 @@ describe('ELF architecture of the layer', () => {
         runtimeDir: RUNTIME,
         libraries: [],
         extraFiles: [{ relative: join('native', 'libfast.so'), path: X86.ext }],
+        sharedLibraries: [],
       },
       output,
       '26.9.25',
@@ -105,7 +106,7 @@ describe('ELF architecture of the layer', () => {
   it("fails when the interpreter itself does not match input 'architecture'", async () => {
     const dir = await buildDir(X86.bin, X86.ext)
     const assembling = assembleLayer(
-      { buildDir: dir, runtimeDir: RUNTIME, libraries: [], extraFiles: [] },
+      { buildDir: dir, runtimeDir: RUNTIME, libraries: [], extraFiles: [], sharedLibraries: [] },
       join(dir, 'layer.zip'),
       '23.2.8',
       'arm64',

@@ -1,0 +1,24 @@
+import { expect, test } from 'vitest'
+import { selectBuilder } from '../../src/build/builders/index.js'
+import { buildEnvironment } from '../../src/build/cache.js'
+import type { BuildInputs } from '../../src/inputs/build-inputs.js'
+
+const inputs = (architecture: BuildInputs['architecture']) =>
+  ({ architecture, builder: 'native', installDependencies: false }) as BuildInputs
+
+test('the native builder builds for the runner it runs on', async () => {
+  const builder = selectBuilder(inputs('x86_64'), 'x86_64')
+  expect(builder.name).toBe('native')
+  expect(builder.architecture).toBe('x86_64')
+  const { osId, osVersion, libc } = buildEnvironment()
+  expect(await builder.identity()).toEqual([`${osId}${osVersion}`, `glibc${libc}`])
+})
+
+test('another architecture than the runner is cross-compiled, both ways', async () => {
+  const arm64 = selectBuilder(inputs('arm64'), 'x86_64')
+  expect([arm64.name, arm64.architecture]).toEqual(['cross', 'arm64'])
+  expect((await arm64.identity())[0]).toBe('aarch64-linux-gnu')
+  const x86 = selectBuilder(inputs('x86_64'), 'arm64')
+  expect([x86.name, x86.architecture]).toEqual(['cross', 'x86_64'])
+  expect((await x86.identity())[0]).toBe('x86_64-linux-gnu')
+})
