@@ -103,6 +103,25 @@ describe('ELF architecture of the layer', () => {
     expect(await stat(output).catch(() => undefined)).toBeUndefined()
   })
 
+  it('fails an arm64 layer with an x86_64 library among shared-libraries, naming it', async () => {
+    const dir = await buildDir(A64.bin, A64.ext)
+    const assembling = assembleLayer(
+      {
+        buildDir: dir,
+        runtimeDir: RUNTIME,
+        libraries: [],
+        extraFiles: [],
+        sharedLibraries: [{ relative: join('vendor', 'libfast.so.1'), path: X86.ext }],
+      },
+      join(dir, 'layer.zip'),
+      '26.9.25',
+      'arm64',
+    )
+    await expect(assembling).rejects.toThrow(
+      /- lib\/libfast\.so\.1 is built for x86_64\n.*leave them out of 'extra-files' and 'shared-libraries'/,
+    )
+  })
+
   it("fails when the interpreter itself does not match input 'architecture'", async () => {
     const dir = await buildDir(X86.bin, X86.ext)
     const assembling = assembleLayer(

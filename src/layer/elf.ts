@@ -62,7 +62,7 @@ export async function checkArchitecture(
   if (wrong.length > 0) {
     throw new Error(
       `The layer is for ${architecture} (input 'architecture'), but:\n- ${wrong.join('\n- ')}\n` +
-        `Rebuild or replace these files for ${architecture}, or leave them out of 'extra-files'.`,
+        `Rebuild or replace these files for ${architecture}, or leave them out of 'extra-files' and 'shared-libraries'.`,
     )
   }
 }
