@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { elfMachine } from '../../src/layer/elf.js'
+import { elfMachine } from '../../src/common/elf.js'
 import { startTestSource, type TestSource } from '../support/pil-source.js'
 import { type ActionRun, makeRunnerDirs, runAction } from '../support/run-action.js'
 

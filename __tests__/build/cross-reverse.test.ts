@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { CrossBuilder } from '../../src/build/builders/cross.js'
-import { elfMachine } from '../../src/layer/elf.js'
+import { elfMachine } from '../../src/common/elf.js'
 import { SYSROOTS } from '../support/cross.js'
 import { pilSource } from '../support/picolisp.js'
 

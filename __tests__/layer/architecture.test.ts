@@ -3,8 +3,8 @@ import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { checkArchitecture, elfMachine } from '../../src/common/elf.js'
 import { assembleLayer } from '../../src/layer/assemble.js'
-import { checkArchitecture, elfMachine } from '../../src/layer/elf.js'
 
 // Every ELF file that goes into a layer must match its architecture: real
 // binaries of this x86_64 machine (Debian 12's PicoLisp) and of sid's arm64

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { isRuntimeFile, listFiles } from '../build/collect.js'
+import { checkArchitecture } from '../common/elf.js'
 import type { Architecture, BuiltLayer } from '../common/types.js'
 import { InputError } from '../inputs/input-error.js'
 import { sha256File } from '../source/download.js'
 import { checkCompatibility } from './compat.js'
-import { checkArchitecture } from './elf.js'
 import { writeZip, type ZipEntry } from './zip.js'
 
 /** Where the interpreter and everything handlers can `(load "@…")` live in the layer. */

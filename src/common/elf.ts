@@ -1,5 +1,5 @@
 import * as fs from 'node:fs/promises'
-import type { Architecture } from '../common/types.js'
+import type { Architecture } from './types.js'
 
 /** ELF e_machine values of the architectures Lambda runs. */
 const MACHINES: Record<number, Architecture> = { 62: 'x86_64', 183: 'arm64' }
