@@ -31,6 +31,8 @@ export interface BuildInputs {
   extraFiles: string[]
   /** Globs of shared objects for the layer's lib/ (/opt/lib, on Lambda's library path). */
   sharedLibraries: string[]
+  /** apt source lines of a cross build's sysroot; undefined: the runner's release's archive. */
+  sysrootSources?: string[]
   workspace: string
   /** Absolute path of the zip to write. */
   output: string
@@ -141,6 +143,20 @@ export function parseOutput(value: string, workspace: string, fallback: string):
   return output
 }
 
+/** apt one-line sources (`deb [options] <uri> <suite> <component>…`); none: the default. */
+export function parseSysrootSources(sources: string[]): string[] | undefined {
+  for (const line of sources) {
+    if (!/^deb(\s+\[[^\]]*\])?\s+\S+\s+\S+\s+\S+/.test(line)) {
+      throw InputError.invalid(
+        'sysroot-sources',
+        "must be apt source lines like 'deb [signed-by=<keyring>] <uri> <suite> main'",
+        line,
+      )
+    }
+  }
+  return sources.length > 0 ? sources : undefined
+}
+
 export function readBuildInputs(read: InputReader = actionInput): BuildInputs {
   const version = parseVersion(text(read, 'picolisp-version'))
   const architecture = parseArchitecture(text(read, 'architecture'))
@@ -165,6 +181,7 @@ export function readBuildInputs(read: InputReader = actionInput): BuildInputs {
     ),
     extraFiles: lines(read, 'extra-files'),
     sharedLibraries: lines(read, 'shared-libraries'),
+    sysrootSources: parseSysrootSources(lines(read, 'sysroot-sources')),
     workspace,
     output,
   }

@@ -20,6 +20,7 @@ export function selectBuilder(inputs: BuildInputs, runnerArch: Architecture): Bu
     )
     return new CrossBuilder(inputs.architecture, {
       installDependencies: inputs.installDependencies,
+      sources: inputs.sysrootSources,
     })
   }
   return new NativeBuilder(inputs.architecture, inputs.installDependencies)
