@@ -213,6 +213,14 @@ describe('the cross builder without its tools', () => {
     )
   })
 
+  it('keys the cache by the sources when they are not the default ones', async () => {
+    const sources = ['deb http://mirror.example/debian bookworm main']
+    const custom = new CrossBuilder('arm64', { installDependencies: false, sources })
+    const [triple, release, llvm, digest] = await custom.identity()
+    expect([triple, release, llvm]).toEqual((await builder().identity()).slice(0, 3))
+    expect(digest).toMatch(/^sources-[0-9a-f]{12}$/)
+  })
+
   it('without qemu, checks the ELF header and takes the version src/vers.l declares', async () => {
     process.env.PATH = await pathWith([])
     const arm64 = join(RELEASES, 'arm64', 'root', 'usr', 'bin', 'picolisp')
