@@ -1,8 +1,8 @@
 import type { Architecture } from '../../common/types.js'
 import type { BuildInputs } from '../../inputs/build-inputs.js'
+import { InputError } from '../../inputs/input-error.js'
 import type { Builder } from './builder.js'
 import { NativeBuilder } from './native.js'
-import { InputError } from '../../inputs/input-error.js'
 
 export type { Builder } from './builder.js'
 
