@@ -8,6 +8,8 @@ import {
   type ExistingVersion,
   type LayerMetadata,
   newestVersion,
+  planRegion,
+  type RegionListing,
   versionsToPrune,
 } from '../../src/publish/plan.js'
 import { grantFor, missingGrants, statementIds } from '../../src/publish/sharing.js'
@@ -104,6 +106,42 @@ describe('versionsToPrune', () => {
   it('counts the version being kept', () => {
     expect(versionsToPrune([1, 2, 3], 2, false)).toEqual([1])
     expect(versionsToPrune([1, 2], 5, false)).toEqual([])
+  })
+})
+
+describe('planRegion', () => {
+  const listed = (versions: ExistingVersion[], sha?: string): RegionListing => {
+    const newest = newestVersion(versions)
+    return {
+      existing: versions,
+      newest,
+      newestLayerArn: newest && 'arn:aws:lambda:us-east-1:123456789012:layer:picolisp',
+      newestCodeSha256: sha,
+    }
+  }
+  const plan = (listing: RegionListing, keepVersions = 2) =>
+    planRegion(listing, { skipUnchanged: true, keepVersions }, metadata, layer.codeSha256)
+
+  it('keeps the unchanged newest version and prunes beyond it, newest first', () => {
+    expect(plan(listed([version(1), version(3), version(2)], layer.codeSha256))).toEqual({
+      decision: { action: 'keep', version: 3 },
+      newest: version(3),
+      prune: [1],
+    })
+  })
+  it('counts the version it publishes among those kept', () => {
+    expect(plan(listed([version(1), version(2)], 'other'))).toEqual({
+      decision: { action: 'publish', reason: 'version 2 differs in content' },
+      newest: version(2),
+      prune: [1],
+    })
+  })
+  it('publishes into an empty layer with nothing to prune', () => {
+    expect(plan(listed([]), 1)).toEqual({
+      decision: { action: 'publish', reason: 'the layer has no versions yet' },
+      newest: undefined,
+      prune: [],
+    })
   })
 })
 

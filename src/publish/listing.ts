@@ -1,7 +1,37 @@
-import { GetLayerVersionPolicyCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import {
+  GetLayerVersionCommand,
+  GetLayerVersionPolicyCommand,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda'
 import { awsCall } from './errors.js'
 import type { RegionJob } from './job.js'
+import { newestVersion, type RegionListing } from './plan.js'
+import { listVersions } from './publish-version.js'
 import { type Grant, missingGrants } from './sharing.js'
+
+/**
+ * The versions the region holds, and the newest one's details when skip-unchanged may
+ * keep it (nothing else needs them, so nothing else pays for the call).
+ */
+export async function listRegion(client: LambdaClient, job: RegionJob): Promise<RegionListing> {
+  const { region, inputs } = job
+  const LayerName = inputs.layerName
+  const lambda = (operation: string) => ({ service: 'lambda' as const, operation, region })
+  const existing = await awsCall(lambda('ListLayerVersions'), () => listVersions(client, LayerName))
+  const newest = newestVersion(existing)
+  const details =
+    newest && inputs.skipUnchanged
+      ? await awsCall(lambda('GetLayerVersion'), () =>
+          client.send(new GetLayerVersionCommand({ LayerName, VersionNumber: newest.version })),
+        )
+      : undefined
+  return {
+    existing,
+    newest,
+    newestLayerArn: details?.LayerArn,
+    newestCodeSha256: details?.Content?.CodeSha256,
+  }
+}
 
 export async function grantsStillMissing(
   client: LambdaClient,

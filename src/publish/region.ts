@@ -1,9 +1,5 @@
 import * as core from '@actions/core'
-import {
-  DeleteLayerVersionCommand,
-  GetLayerVersionCommand,
-  type LambdaClient,
-} from '@aws-sdk/client-lambda'
+import { DeleteLayerVersionCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { neutralise } from '../common/untrusted.js'
 import { addGrant, withContent } from './apply.js'
 import { lambdaClient, maskResolvedCredentials } from './clients.js'
@@ -15,9 +11,9 @@ import {
   type RegionJob,
   type RegionResult,
 } from './job.js'
-import { grantsStillMissing } from './listing.js'
-import { decidePublish, newestVersion, versionsToPrune } from './plan.js'
-import { listVersions, publishVersion } from './publish-version.js'
+import { grantsStillMissing, listRegion } from './listing.js'
+import { planRegion } from './plan.js'
+import { publishVersion } from './publish-version.js'
 import { describeGrant } from './report.js'
 import { type Grant, grantFor } from './sharing.js'
 
@@ -45,34 +41,17 @@ async function work(client: LambdaClient, job: RegionJob, result: RegionResult):
   const log = (line: string) =>
     core.info(neutralise(`${inputs.dryRun ? '[dry run] ' : ''}${region}: ${line}`))
 
-  const existing = await awsCall(lambda('ListLayerVersions'), () => listVersions(client, LayerName))
-  const newest = newestVersion(existing)
-  const newestDetails =
-    newest && inputs.skipUnchanged
-      ? await awsCall(lambda('GetLayerVersion'), () =>
-          client.send(new GetLayerVersionCommand({ LayerName, VersionNumber: newest.version })),
-        )
-      : undefined
-  const decision = decidePublish({
-    newest,
-    newestCodeSha256: newestDetails?.Content?.CodeSha256,
-    desired,
-    codeSha256: layer.codeSha256,
-    skipUnchanged: inputs.skipUnchanged,
-  })
+  const listing = await listRegion(client, job)
+  const plan = planRegion(listing, inputs, desired, layer.codeSha256)
+  const { decision, newest, prune } = plan
   const publishing = decision.action === 'publish'
-  const prune = versionsToPrune(
-    existing.map((v) => v.version),
-    inputs.keepVersions,
-    publishing,
-  )
 
   let grants: Grant[]
   if (publishing) {
     result.reason = decision.reason
     grants = inputs.shareWith.map(grantFor)
   } else {
-    result.layerArn = checkedArn(newestDetails?.LayerArn, LAYER_ARN, 'layer ARN')
+    result.layerArn = checkedArn(listing.newestLayerArn, LAYER_ARN, 'layer ARN')
     result.versionArn = checkedArn(newest?.versionArn, LAYER_VERSION_ARN, 'layer version ARN')
     result.version = newest?.version
     grants = await grantsStillMissing(client, job, decision.version)
