@@ -12,6 +12,7 @@ import {
   type RegionListing,
   versionsToPrune,
 } from '../../src/publish/plan.js'
+import { dryRunLines } from '../../src/publish/report.js'
 import { grantFor, missingGrants, statementIds } from '../../src/publish/sharing.js'
 
 const layer: BuiltLayer = {
@@ -142,6 +143,36 @@ describe('planRegion', () => {
       newest: undefined,
       prune: [],
     })
+  })
+})
+
+describe('dryRunLines', () => {
+  it('says what would be published, granted and deleted, in that order', () => {
+    const plan = {
+      decision: { action: 'publish' as const, reason: 'version 2 differs in content' },
+      newest: version(2),
+      prune: [2, 1],
+    }
+    const grants = ['*', '210987654321', 'o-abcdefghij'].map(grantFor)
+    expect(dryRunLines('picolisp', plan, grants, {})).toEqual([
+      'would publish a new version of picolisp: version 2 differs in content',
+      'would grant lambda:GetLayerVersion to everyone (*)',
+      'would grant lambda:GetLayerVersion to account 210987654321',
+      'would grant lambda:GetLayerVersion to organization o-abcdefghij',
+      'would delete version 2',
+      'would delete version 1',
+    ])
+  })
+  it('names the version it would keep', () => {
+    const plan = {
+      decision: { action: 'keep' as const, version: 2 },
+      newest: version(2),
+      prune: [],
+    }
+    const kept = { version: 2, versionArn: version(2).versionArn }
+    expect(dryRunLines('picolisp', plan, [], kept)).toEqual([
+      `would keep unchanged version 2 (${version(2).versionArn})`,
+    ])
   })
 })
 

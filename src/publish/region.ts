@@ -14,7 +14,7 @@ import {
 import { grantsStillMissing, listRegion } from './listing.js'
 import { planRegion } from './plan.js'
 import { publishVersion } from './publish-version.js'
-import { describeGrant } from './report.js'
+import { describeGrant, regionLog, reportDryRun } from './report.js'
 import { type Grant, grantFor } from './sharing.js'
 
 /** Does one region's whole job; never throws, a failure is an outcome like the others. */
@@ -38,8 +38,7 @@ async function work(client: LambdaClient, job: RegionJob, result: RegionResult):
   const { region, inputs, layer, desired } = job
   const LayerName = inputs.layerName
   const lambda = (operation: string) => ({ service: 'lambda' as const, operation, region })
-  const log = (line: string) =>
-    core.info(neutralise(`${inputs.dryRun ? '[dry run] ' : ''}${region}: ${line}`))
+  const log = regionLog(job)
 
   const listing = await listRegion(client, job)
   const plan = planRegion(listing, inputs, desired, layer.codeSha256)
@@ -58,16 +57,7 @@ async function work(client: LambdaClient, job: RegionJob, result: RegionResult):
   }
 
   if (inputs.dryRun) {
-    result.outcome = publishing ? 'would-publish' : 'would-keep'
-    result.pruned = prune
-    result.granted = grants.map(describeGrant)
-    log(
-      publishing
-        ? `would publish a new version of ${LayerName}: ${decision.reason}`
-        : `would keep unchanged version ${result.version} (${result.versionArn})`,
-    )
-    for (const grant of grants) log(`would grant lambda:GetLayerVersion to ${describeGrant(grant)}`)
-    for (const version of prune) log(`would delete version ${version}`)
+    reportDryRun(job, plan, grants, result)
     return
   }
 
