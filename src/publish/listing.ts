@@ -3,25 +3,22 @@ import {
   GetLayerVersionPolicyCommand,
   type LambdaClient,
 } from '@aws-sdk/client-lambda'
-import { awsCall } from './errors.js'
-import type { RegionJob } from './job.js'
-import { newestVersion, type RegionListing } from './plan.js'
+import { lambdaCall, type RegionJob } from './job.js'
+import { newestVersion, type PublishDecision, type RegionListing } from './plan.js'
 import { listVersions } from './publish-version.js'
-import { type Grant, missingGrants } from './sharing.js'
+import { type Grant, grantFor, missingGrants } from './sharing.js'
 
 /**
  * The versions the region holds, and the newest one's details when skip-unchanged may
  * keep it (nothing else needs them, so nothing else pays for the call).
  */
 export async function listRegion(client: LambdaClient, job: RegionJob): Promise<RegionListing> {
-  const { region, inputs } = job
-  const LayerName = inputs.layerName
-  const lambda = (operation: string) => ({ service: 'lambda' as const, operation, region })
-  const existing = await awsCall(lambda('ListLayerVersions'), () => listVersions(client, LayerName))
+  const LayerName = job.inputs.layerName
+  const existing = await lambdaCall(job, 'ListLayerVersions', () => listVersions(client, LayerName))
   const newest = newestVersion(existing)
   const details =
-    newest && inputs.skipUnchanged
-      ? await awsCall(lambda('GetLayerVersion'), () =>
+    newest && job.inputs.skipUnchanged
+      ? await lambdaCall(job, 'GetLayerVersion', () =>
           client.send(new GetLayerVersionCommand({ LayerName, VersionNumber: newest.version })),
         )
       : undefined
@@ -33,18 +30,23 @@ export async function listRegion(client: LambdaClient, job: RegionJob): Promise<
   }
 }
 
-export async function grantsStillMissing(
+/** The grants to make: every one asked for on a new version, the missing ones on a kept one. */
+export async function grantsWanted(
+  client: LambdaClient,
+  job: RegionJob,
+  decision: PublishDecision,
+): Promise<Grant[]> {
+  if (decision.action === 'publish') return job.inputs.shareWith.map(grantFor)
+  return grantsStillMissing(client, job, decision.version)
+}
+
+async function grantsStillMissing(
   client: LambdaClient,
   job: RegionJob,
   version: number,
 ): Promise<Grant[]> {
   if (job.inputs.shareWith.length === 0) return []
-  const context = {
-    service: 'lambda' as const,
-    operation: 'GetLayerVersionPolicy',
-    region: job.region,
-  }
-  const policy = await awsCall(context, async () => {
+  const policy = await lambdaCall(job, 'GetLayerVersionPolicy', async () => {
     try {
       const answer = await client.send(
         new GetLayerVersionPolicyCommand({
