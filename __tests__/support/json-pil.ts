@@ -6,7 +6,7 @@ import { pilBin, pilHome } from './picolisp.js'
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /** The codec, as runtime/main.l loads it: json-fast.l right after json.l. */
-const codec = ['json.l', 'json-fast.l'].map((file) => path.join(repoRoot, 'runtime', file))
+export const codec = ['json.l', 'json-fast.l'].map((file) => path.join(repoRoot, 'runtime', file))
 const driver = path.join(repoRoot, '__tests__', 'support', 'json-driver.l')
 
 export interface DriverRun {
