@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 // entered with chroot): only scripts/test-current-runner.sh runs it, with the root ready.
 export default defineConfig({
   test: {
-    include: ['__tests__/current-runner.chroot.ts'],
+    include: ['__tests__/action/current-runner.chroot.ts'],
     testTimeout: 900_000,
     hookTimeout: 300_000,
   },

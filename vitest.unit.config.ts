@@ -8,17 +8,17 @@ import base from './vitest.config.js'
 // Nothing here compiles, so the files run in parallel, on both cores (vitest's
 // default keeps one free). `npm test` runs everything.
 export const endToEnd = [
-  '__tests__/action-build.test.ts',
-  '__tests__/action-errors.test.ts',
-  '__tests__/action-release.test.ts',
-  '__tests__/cache-integrity.test.ts',
-  '__tests__/cancel.test.ts',
-  '__tests__/cli.test.ts',
-  '__tests__/invoke.test.ts',
-  '__tests__/local-action.test.ts',
-  '__tests__/publish-misbehaving.test.ts',
-  '__tests__/publish-action.test.ts',
-  '__tests__/runtime-arm64.test.ts',
+  '__tests__/action/build.test.ts',
+  '__tests__/action/errors.test.ts',
+  '__tests__/action/release.test.ts',
+  '__tests__/build/cache-integrity.test.ts',
+  '__tests__/common/cancel.test.ts',
+  '__tests__/action/cli.test.ts',
+  '__tests__/invoke/invoke.test.ts',
+  '__tests__/action/local-action.test.ts',
+  '__tests__/publish/misbehaving.test.ts',
+  '__tests__/publish/action.test.ts',
+  '__tests__/runtime/arm64.test.ts',
 ]
 
 export default mergeConfig(

@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildRuntimeLayer } from '../__tests__/support/runtime-layer.js'
-import { RuntimeApiEmulator } from '../src/runtime-api-emulator.js'
+import { RuntimeApiEmulator } from '../src/invoke/runtime-api-emulator.js'
 import { buildBaselineLayer, describeRef, event, makeTaskRoot } from './runtime-support.js'
 
 const WORK = join(process.cwd(), '.bench-work')

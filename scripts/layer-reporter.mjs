@@ -4,7 +4,7 @@
 // and how long it took, warnings and errors in words, and the output of long
 // tools (make, apt-get) only when the phase fails, or always with --verbose.
 
-/** Symbol.for key under which src/report.ts looks for a phase listener. */
+/** Symbol.for key under which src/common/report.ts looks for a phase listener. */
 const PHASE_LISTENER = Symbol.for('picolisp-lambda-action.phase-listener')
 
 /** core's escaping of command messages (escapeData), undone. */

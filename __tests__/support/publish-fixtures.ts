@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { ZipArchive } from 'archiver'
-import type { BuiltLayer } from '../../src/types.js'
+import type { BuiltLayer } from '../../src/common/types.js'
 
 /** Writes a real zip holding `files` (name → content) and describes it as the build phase would. */
 export async function makeLayerZip(

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
+import type { BuiltLayer } from '../../src/common/types.js'
 import { publishLayer } from '../../src/publish/index.js'
 import { type PublishInputs, parsePublishInputs } from '../../src/publish/inputs.js'
-import type { BuiltLayer } from '../../src/types.js'
 import {
   AWS_ENV_TO_CLEAR,
   fakeAwsEnv,

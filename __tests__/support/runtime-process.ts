@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeAll } from 'vitest'
-import { type Framing, RuntimeApiEmulator } from '../../src/runtime-api-emulator.js'
+import { type Framing, RuntimeApiEmulator } from '../../src/invoke/runtime-api-emulator.js'
 import { buildRuntimeLayer, type PicoLispInstall } from './runtime-layer.js'
 
 /** Handler files to write into a fresh LAMBDA_TASK_ROOT: relative path -> source. */

@@ -6,7 +6,7 @@ import {
   type InvokeOutcome,
   RuntimeApiEmulator,
   RuntimeExitedError,
-} from '../runtime-api-emulator.js'
+} from './runtime-api-emulator.js'
 
 export interface SessionConfig {
   /** The unpacked layer: bootstrap at its top. */

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { Runtime } from '@aws-sdk/client-lambda'
-import { parseBoolean } from '../inputs.js'
+import { parseBoolean } from '../inputs/build-inputs.js'
 
 /** Everything the publish phase needs from the workflow, validated. */
 export interface PublishInputs {

@@ -1,4 +1,4 @@
-import type { Architecture, BuiltLayer } from '../types.js'
+import type { Architecture, BuiltLayer } from '../common/types.js'
 import type { PublishInputs } from './inputs.js'
 
 /** The fields Lambda stores with a layer version that skip-unchanged compares. */

@@ -7,8 +7,8 @@ import {
   paginateListLayerVersions,
   type Runtime,
 } from '@aws-sdk/client-lambda'
-import type { Architecture } from '../types.js'
-import { neutralise } from '../untrusted.js'
+import type { Architecture } from '../common/types.js'
+import { neutralise } from '../common/untrusted.js'
 import { type AwsCallError, awsCall, type CallContext } from './errors.js'
 import { type ExistingVersion, type LayerMetadata, metadataDifferences } from './plan.js'
 

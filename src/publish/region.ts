@@ -7,8 +7,8 @@ import {
   type LambdaClient,
   type LayerVersionContentInput,
 } from '@aws-sdk/client-lambda'
-import type { BuiltLayer } from '../types.js'
-import { neutralise } from '../untrusted.js'
+import type { BuiltLayer } from '../common/types.js'
+import { neutralise } from '../common/untrusted.js'
 import { lambdaClient, maskResolvedCredentials } from './clients.js'
 import { awsCall } from './errors.js'
 import { bucketForRegion, type PublishInputs } from './inputs.js'

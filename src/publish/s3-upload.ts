@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import * as core from '@actions/core'
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
-import { neutralise } from '../untrusted.js'
+import { neutralise } from '../common/untrusted.js'
 import { maskResolvedCredentials, s3Client } from './clients.js'
 import { awsCall } from './errors.js'
 import type { AwsTimeouts } from './inputs.js'

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
-import { hasJobSummary, humanSize } from '../report.js'
-import { neutraliseHtml } from '../untrusted.js'
+import { hasJobSummary, humanSize } from '../common/report.js'
+import { neutraliseHtml } from '../common/untrusted.js'
 import type { RegionOutcome, RegionResult } from './region.js'
 
 /** Results that count as success, in the order the regions were written. */

@@ -1,0 +1,124 @@
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import * as core from '@actions/core'
+import { buildEnvironment, cacheKey, restoreBuild, saveBuild, writeManifest } from './cache.js'
+import { checkVersion, compilePicoLisp, interpreterVersion } from './compile.js'
+import { type FetchedFile, fetchFile, sha256File, verifySha256 } from '../source/download.js'
+import { extractSource } from '../source/extract.js'
+import type { BuildInputs } from '../inputs/build-inputs.js'
+import { collectBuild } from '../layer/assemble.js'
+import { ensureBuildTools } from './toolchain.js'
+import { neutralise } from '../common/untrusted.js'
+
+/** A compiled PicoLisp tree ready for the layer. */
+export interface CompiledPicoLisp {
+  dir: string
+  version: string
+  cacheHit: boolean
+}
+
+/** Kept in the compiled tree, so a cache hit knows the version without running anything. */
+const VERSION_FILE = '.picolisp-version'
+
+/** The native builder makes binaries for the machine it runs on, nothing else. */
+export function checkNativeArchitecture(inputs: BuildInputs, runnerArch: string): void {
+  if (inputs.architecture === runnerArch) return
+  throw new Error(
+    `Input 'architecture' is ${inputs.architecture}, but the native builder can only build for this ` +
+      `${runnerArch} runner. Run the job on an ${inputs.architecture} runner.`,
+  )
+}
+
+/** What a runner without network access can do instead of downloading the source. */
+export const SOURCE_REMEDY =
+  "Without network access, mirror the tarball and set 'source-url' to the copy (a URL or a " +
+  'local path) and \'source-sha256\' to its digest (README: "Offline and air-gapped runners").'
+
+/** The expected tarball digest; without one, fetches the tarball to learn it. */
+async function sourceDigest(
+  inputs: BuildInputs,
+  workDir: string,
+): Promise<{ sha256: string; tarball?: FetchedFile }> {
+  if (inputs.sourceSha256) return { sha256: inputs.sourceSha256 }
+  const tarball = await fetchFile(
+    inputs.sourceUrl,
+    'source-url',
+    inputs.workspace,
+    workDir,
+    SOURCE_REMEDY,
+  )
+  const sha256 = await sha256File(tarball.path)
+  if (inputs.version === 'rolling') {
+    core.info(
+      neutralise(`The rolling release downloaded from ${inputs.sourceUrl} has sha256 ${sha256}.`),
+    )
+  } else {
+    core.warning(
+      neutralise(
+        `No sha256 is known for ${inputs.sourceUrl}. It was ${sha256}: set input 'source-sha256' ` +
+          'to that to be sure later builds use the same source.',
+      ),
+    )
+  }
+  return { sha256, tarball }
+}
+
+/**
+ * Gives a compiled PicoLisp for the inputs: from the cache when it has one
+ * (no download, no tools, no compile), else downloaded, verified and built.
+ */
+export async function obtainPicoLisp(
+  inputs: BuildInputs,
+  tempDir: string,
+  workDir: string,
+): Promise<CompiledPicoLisp> {
+  const digest = await sourceDigest(inputs, workDir)
+  const key = cacheKey({
+    version: inputs.version,
+    sourceSha256: digest.sha256,
+    architecture: inputs.architecture,
+    builder: inputs.builder,
+    ...buildEnvironment(),
+  })
+  core.info(neutralise(`Build cache key: ${key}`))
+  if (inputs.cache) {
+    const cached = await restoreBuild(key, tempDir, workDir, inputs.architecture)
+    if (cached) {
+      const version = (await fs.readFile(path.join(cached, VERSION_FILE), 'utf8')).trim()
+      core.info(neutralise(`Cache hit: PicoLisp ${version} compiled earlier, nothing to build.`))
+      return { dir: cached, version, cacheHit: true }
+    }
+  }
+  let tarball = digest.tarball
+  if (!tarball) {
+    tarball = await fetchFile(
+      inputs.sourceUrl,
+      'source-url',
+      inputs.workspace,
+      workDir,
+      SOURCE_REMEDY,
+    )
+    // A digest from the release table guards against a tampered download or mirror.
+    const origin = inputs.sourceSha256FromTable
+      ? `the known digest of PicoLisp ${inputs.version}; override with 'source-sha256'`
+      : "input 'source-sha256'"
+    await verifySha256(tarball, digest.sha256, `the source tarball ${inputs.sourceUrl}`, origin)
+  }
+  const llvm = await ensureBuildTools(inputs.installDependencies)
+  const sourceDir = await extractSource(tarball.path, path.join(workDir, 'source'))
+  await compilePicoLisp(sourceDir, llvm, path.join(workDir, 'glibc-binding'))
+  const version = await interpreterVersion(sourceDir)
+  checkVersion(inputs.version, version)
+  // This run's own folder: a concurrent run sharing the caches cannot touch it.
+  const dir = path.join(workDir, 'build')
+  await collectBuild(sourceDir, dir)
+  if (!(await fs.stat(path.join(dir, 'COPYING')).catch(() => undefined))) {
+    core.warning(
+      "The source tarball has no COPYING file: the layer ships without PicoLisp's license text.",
+    )
+  }
+  await fs.writeFile(path.join(dir, VERSION_FILE), `${version}\n`)
+  await writeManifest(dir)
+  if (inputs.cache) await saveBuild(key, dir, tempDir, inputs.architecture)
+  return { dir, version, cacheHit: false }
+}

@@ -1,0 +1,147 @@
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import type { BuiltLayer } from '../common/types.js'
+import { sha256File } from '../source/download.js'
+import { checkCompatibility } from './compat.js'
+import { elfArchitecture } from './elf.js'
+import { writeZip, type ZipEntry } from './zip.js'
+
+/** Where the interpreter and everything handlers can `(load "@…")` live in the layer. */
+export const HOME = 'picoLisp'
+
+/**
+ * The parts of a compiled pil21 tree a handler can use. Left out: sources,
+ * docs, tests, build intermediates, the editor and the browser-side files.
+ */
+export function isRuntimeFile(relative: string): boolean {
+  const p = relative.split(path.sep).join('/')
+  if (['bin/picolisp', 'lib.l', 'ext.l', 'COPYING'].includes(p)) return true
+  if (p.startsWith('loc/')) return true
+  if (!p.startsWith('lib/')) return false
+  const name = path.posix.basename(p)
+  return !['map', 'vip', 'vip.l', 'bash_completion'].includes(name) && !/\.(js|css)$/.test(name)
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true })
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+}
+
+/** Copies the runtime part of a compiled pil21 tree into `dest` (what the cache keeps). */
+export async function collectBuild(pil21Dir: string, dest: string): Promise<void> {
+  for (const relative of (await listFiles(pil21Dir)).filter(isRuntimeFile)) {
+    await fs.mkdir(path.dirname(path.join(dest, relative)), { recursive: true })
+    await fs.copyFile(path.join(pil21Dir, relative), path.join(dest, relative))
+    await fs.chmod(path.join(dest, relative), (await fs.stat(path.join(pil21Dir, relative))).mode)
+  }
+}
+
+async function modeOf(file: string): Promise<0o755 | 0o644> {
+  return (await fs.stat(file)).mode & 0o100 ? 0o755 : 0o644
+}
+
+async function entriesOf(dir: string, prefix: string, keep: (relative: string) => boolean) {
+  const entries: ZipEntry[] = []
+  for (const relative of (await listFiles(dir)).filter(keep)) {
+    const source = path.join(dir, relative)
+    entries.push({
+      name: path.posix.join(prefix, ...relative.split(path.sep)),
+      source,
+      mode: await modeOf(source),
+    })
+  }
+  return entries
+}
+
+/** A bundled library as fetched: its folder under picoLisp/ and its two files. */
+export interface FetchedLibrary {
+  folder: string
+  file: string
+  path: string
+  licensePath: string
+}
+
+/** A user file for the layer, by its path relative to the workspace. */
+export interface ExtraFile {
+  relative: string
+  path: string
+}
+
+export interface LayerParts {
+  /** The compiled tree (see collectBuild). */
+  buildDir: string
+  /** The repository's runtime/ folder: bootstrap and the PicoLisp runtime. */
+  runtimeDir: string
+  libraries: FetchedLibrary[]
+  extraFiles: ExtraFile[]
+}
+
+/** Every file of the layer with its name in the zip. */
+export async function layerEntries(parts: LayerParts): Promise<ZipEntry[]> {
+  const bootstrap = path.join(parts.runtimeDir, 'bootstrap')
+  if (!(await fs.stat(bootstrap).catch(() => undefined))?.isFile()) {
+    throw new Error(
+      `The action's own runtime is missing ${bootstrap}: is the action checked out whole?`,
+    )
+  }
+  const entries: ZipEntry[] = [
+    { name: 'bootstrap', source: bootstrap, mode: 0o755 },
+    ...(await entriesOf(parts.buildDir, HOME, isRuntimeFile)),
+    ...(await entriesOf(parts.runtimeDir, `${HOME}/runtime`, (r) => r.endsWith('.l'))),
+  ]
+  for (const library of parts.libraries) {
+    entries.push(
+      { name: `${HOME}/${library.folder}/${library.file}`, source: library.path, mode: 0o644 },
+      { name: `${HOME}/${library.folder}/LICENSE`, source: library.licensePath, mode: 0o644 },
+    )
+  }
+  const taken = new Set(entries.map((entry) => entry.name))
+  for (const extra of parts.extraFiles) {
+    const name = `${HOME}/${extra.relative.split(path.sep).join('/')}`
+    if (taken.has(name)) {
+      throw new Error(
+        `Input 'extra-files': ${extra.relative} would replace the layer's own ${name}; move or rename it.`,
+      )
+    }
+    taken.add(name)
+    entries.push({ name, source: extra.path, mode: await modeOf(extra.path) })
+  }
+  return entries
+}
+
+const isElfCandidate = (name: string): boolean =>
+  name === `${HOME}/bin/picolisp` || /\.so(\.\d+)*$/.test(name)
+
+/**
+ * Builds the zip at `output`: checks the interpreter and every shared object
+ * against provided.al2023 first, so an incompatible layer is never written.
+ */
+export async function assembleLayer(
+  parts: LayerParts,
+  output: string,
+  picolispVersion: string,
+): Promise<{ layer: BuiltLayer; unzippedSize: number }> {
+  const entries = await layerEntries(parts)
+  const bundled = new Set(
+    entries.filter((e) => e.name.startsWith('lib/')).map((e) => path.posix.basename(e.name)),
+  )
+  await checkCompatibility(
+    entries.filter((e) => isElfCandidate(e.name)),
+    bundled,
+  )
+  await writeZip(entries, output)
+  const sha256 = await sha256File(output)
+  let unzippedSize = 0
+  for (const entry of entries) unzippedSize += (await fs.stat(entry.source)).size
+  const layer: BuiltLayer = {
+    zipPath: output,
+    sha256,
+    codeSha256: Buffer.from(sha256, 'hex').toString('base64'),
+    size: (await fs.stat(output)).size,
+    picolispVersion,
+    architecture: await elfArchitecture(path.join(parts.buildDir, 'bin', 'picolisp')),
+  }
+  return { layer, unzippedSize }
+}
