@@ -3,7 +3,8 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as core from '@actions/core'
-import { checkNativeArchitecture, obtainPicoLisp } from './build/obtain.js'
+import { selectBuilder } from './build/builders/index.js'
+import { obtainPicoLisp } from './build/obtain.js'
 import { handleCancellation, removeOnCancel } from './common/cancel.js'
 import { PhaseTimer, setBuildOutputs, writeBuildSummary } from './common/report.js'
 import { neutralise } from './common/untrusted.js'
@@ -71,7 +72,7 @@ export async function run(): Promise<void> {
     const inputs = readBuildInputs()
     const publishInputs = readPublishInputs()
     const smokeInputs = readSmokeInputs((name) => core.getInput(name), inputs.workspace)
-    checkNativeArchitecture(inputs, runnerArchitecture())
+    const builder = selectBuilder(inputs, runnerArchitecture())
     const extraFiles = await resolveExtraFiles(inputs.extraFiles, inputs.workspace, inputs.output)
     await checkOutputWritable(inputs.output)
     workDir = await fs.mkdtemp(path.join(tempDir, 'picolisp-layer-'))
@@ -84,7 +85,7 @@ export async function run(): Promise<void> {
       fetchLibraries(inputs.libraries, inputs.workspace, work),
     )
     const picolisp = await timer.time('PicoLisp (cache, download, compile)', () =>
-      obtainPicoLisp(inputs, tempDir, work),
+      obtainPicoLisp(inputs, builder, tempDir, work),
     )
     const { layer, unzippedSize } = await timer.time('Layer zip', () =>
       assembleLayer(

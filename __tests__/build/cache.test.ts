@@ -9,9 +9,7 @@ const base: BuildIdentity = {
   sourceSha256: 'a'.repeat(64),
   architecture: 'x86_64',
   builder: 'native',
-  osId: 'ubuntu',
-  osVersion: '24.04',
-  libc: '2.39',
+  environment: ['ubuntu24.04', 'glibc2.39'],
 }
 
 test('the key is readable and names every input of the binary', () => {
@@ -25,9 +23,8 @@ test.each([
   ['sourceSha256', 'b'.repeat(64)],
   ['architecture', 'arm64'],
   ['builder', 'docker'],
-  ['osId', 'debian'],
-  ['osVersion', '22.04'],
-  ['libc', '2.35'],
+  ['environment', ['ubuntu22.04', 'glibc2.39']],
+  ['environment', ['ubuntu24.04', 'glibc2.35']],
 ] as const)(
   'a different %s gives a different key, so matrix jobs never collide',
   (field, value) => {

@@ -20,15 +20,16 @@ export interface BuildIdentity {
   sourceSha256: string
   architecture: Architecture
   builder: string
-  osId: string
-  osVersion: string
-  libc: string
+  /** The builder's own parts (Builder.identity): the OS and libc built on, an image digest. */
+  environment: string[]
 }
 
 /** The build environment's OS id/version (from /etc/os-release) and glibc version. */
-export function buildEnvironment(
-  osRelease = '/etc/os-release',
-): Pick<BuildIdentity, 'osId' | 'osVersion' | 'libc'> {
+export function buildEnvironment(osRelease = '/etc/os-release'): {
+  osId: string
+  osVersion: string
+  libc: string
+} {
   let text = ''
   try {
     text = readFileSync(osRelease, 'utf8')
@@ -52,8 +53,7 @@ export function cacheKey(id: BuildIdentity): string {
     id.version,
     id.architecture,
     id.builder,
-    `${id.osId}${id.osVersion}`,
-    `glibc${id.libc}`,
+    ...id.environment,
     `r${RECIPE_VERSION}`,
     id.sourceSha256,
   ].join('-')

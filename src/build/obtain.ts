@@ -1,13 +1,13 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { buildEnvironment, cacheKey, restoreBuild, saveBuild, writeManifest } from './cache.js'
-import { checkVersion, compilePicoLisp, interpreterVersion } from './compile.js'
+import type { Builder } from './builders/index.js'
+import { cacheKey, restoreBuild, saveBuild, writeManifest } from './cache.js'
+import { collectBuild } from './collect.js'
+import { checkVersion } from './compile.js'
 import { type FetchedFile, fetchFile, sha256File, verifySha256 } from '../source/download.js'
 import { extractSource } from '../source/extract.js'
 import type { BuildInputs } from '../inputs/build-inputs.js'
-import { collectBuild } from '../layer/assemble.js'
-import { ensureBuildTools } from './toolchain.js'
 import { neutralise } from '../common/untrusted.js'
 
 /** A compiled PicoLisp tree ready for the layer. */
@@ -19,15 +19,6 @@ export interface CompiledPicoLisp {
 
 /** Kept in the compiled tree, so a cache hit knows the version without running anything. */
 const VERSION_FILE = '.picolisp-version'
-
-/** The native builder makes binaries for the machine it runs on, nothing else. */
-export function checkNativeArchitecture(inputs: BuildInputs, runnerArch: string): void {
-  if (inputs.architecture === runnerArch) return
-  throw new Error(
-    `Input 'architecture' is ${inputs.architecture}, but the native builder can only build for this ` +
-      `${runnerArch} runner. Run the job on an ${inputs.architecture} runner.`,
-  )
-}
 
 /** What a runner without network access can do instead of downloading the source. */
 export const SOURCE_REMEDY =
@@ -65,10 +56,12 @@ async function sourceDigest(
 
 /**
  * Gives a compiled PicoLisp for the inputs: from the cache when it has one
- * (no download, no tools, no compile), else downloaded, verified and built.
+ * (no download, no tools, no compile), else downloaded, verified and built
+ * by `builder`.
  */
 export async function obtainPicoLisp(
   inputs: BuildInputs,
+  builder: Builder,
   tempDir: string,
   workDir: string,
 ): Promise<CompiledPicoLisp> {
@@ -76,9 +69,9 @@ export async function obtainPicoLisp(
   const key = cacheKey({
     version: inputs.version,
     sourceSha256: digest.sha256,
-    architecture: inputs.architecture,
-    builder: inputs.builder,
-    ...buildEnvironment(),
+    architecture: builder.architecture,
+    builder: builder.name,
+    environment: await builder.identity(),
   })
   core.info(neutralise(`Build cache key: ${key}`))
   if (inputs.cache) {
@@ -104,10 +97,12 @@ export async function obtainPicoLisp(
       : "input 'source-sha256'"
     await verifySha256(tarball, digest.sha256, `the source tarball ${inputs.sourceUrl}`, origin)
   }
-  const llvm = await ensureBuildTools(inputs.installDependencies)
+  await builder.prepare()
   const sourceDir = await extractSource(tarball.path, path.join(workDir, 'source'))
-  await compilePicoLisp(sourceDir, llvm, path.join(workDir, 'glibc-binding'))
-  const version = await interpreterVersion(sourceDir)
+  const scratch = path.join(workDir, 'builder')
+  await fs.mkdir(scratch)
+  await builder.compile(sourceDir, scratch)
+  const version = await builder.version(sourceDir)
   checkVersion(inputs.version, version)
   // This run's own folder: a concurrent run sharing the caches cannot touch it.
   const dir = path.join(workDir, 'build')
