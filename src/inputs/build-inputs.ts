@@ -22,7 +22,9 @@ export interface BuildInputs {
   /** True when that digest is the release table's, not the user's. */
   sourceSha256FromTable: boolean
   architecture: Architecture
-  builder: 'native'
+  builder: BuilderName
+  /** The Docker builder's base image (input 'builder-image'); empty for its default. */
+  builderImage: string
   installDependencies: boolean
   cache: boolean
   libraries: LibrarySource[]
@@ -96,14 +98,22 @@ export function parseArchitecture(value: string): Architecture {
   )
 }
 
-function parseBuilder(value: string): 'native' {
+export type BuilderName = 'native' | 'docker'
+
+export function parseBuilder(value: string): BuilderName {
   if (value === '' || value === 'native') return 'native'
-  if (value === 'docker') {
+  if (value === 'docker') return 'docker'
+  throw new InputError(`Input 'builder' must be 'native' or 'docker', got '${value}'.`)
+}
+
+/** 'builder-image' only means something to the Docker builder: elsewhere it is a mistake. */
+export function parseBuilderImage(value: string, builder: BuilderName): string {
+  if (value !== '' && builder !== 'docker') {
     throw new InputError(
-      "Input 'builder': 'docker' is not available yet; use 'native' (the default).",
+      `Input 'builder-image' applies only to builder 'docker', but 'builder' is '${builder}'.`,
     )
   }
-  throw new InputError(`Input 'builder' must be 'native', got '${value}'.`)
+  return value
 }
 
 function libraryInputs(pin: LibraryPin): LibrarySource | undefined {
@@ -168,13 +178,15 @@ export function readBuildInputs(): BuildInputs {
     `picolisp-layer-${version}-${architecture}.zip`,
   )
   const sourceSha256 = parseSha256('source-sha256', text('source-sha256'))
+  const builder = parseBuilder(text('builder'))
   return {
     version,
     sourceUrl: text('source-url') || releaseUrl(version),
     sourceSha256: sourceSha256 ?? KNOWN_SHA256[version],
     sourceSha256FromTable: sourceSha256 === undefined && KNOWN_SHA256[version] !== undefined,
     architecture,
-    builder: parseBuilder(text('builder')),
+    builder,
+    builderImage: parseBuilderImage(text('builder-image'), builder),
     installDependencies: booleanInput('install-dependencies', true),
     cache: booleanInput('cache', true),
     libraries: LIBRARIES.map(libraryInputs).filter((l): l is LibrarySource => l !== undefined),

@@ -70,7 +70,10 @@ function tail(log: string): string {
 }
 
 /** Runs the docker CLI with its output shown in a log group, and returns that output. */
-async function dockerLogged(title: string, args: string[]): Promise<{ exitCode: number; log: string }> {
+async function dockerLogged(
+  title: string,
+  args: string[],
+): Promise<{ exitCode: number; log: string }> {
   let log = ''
   const collect = (data: Buffer): void => {
     log += data.toString()
@@ -133,13 +136,15 @@ done`
 
 export class DockerBuilder implements Builder {
   readonly name = 'docker'
+  readonly architecture: Architecture
   readonly baseImage: string
   private readonly recipeDir: string
   private readonly user: { uid: number; gid: number }
   private base?: { id: string; recipe: string }
   private image?: string
 
-  constructor(private readonly options: DockerBuilderOptions) {
+  constructor(options: DockerBuilderOptions) {
+    this.architecture = options.architecture
     this.baseImage = options.baseImage || DEFAULT_BUILDER_IMAGE
     this.recipeDir = options.recipeDir ?? findRecipeDir()
     this.user = options.user ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
@@ -150,9 +155,9 @@ export class DockerBuilder implements Builder {
    * same base and Dockerfile, unlike the ID of the image built from them, which
    * every build makes new (layer times) and would miss the cache on every run.
    */
-  async identity(): Promise<Record<string, string>> {
+  async identity(): Promise<string[]> {
     const { id, recipe } = await this.resolveBase()
-    return { builderImage: this.baseImage, builderImageId: id, builderRecipe: recipe }
+    return [`image${id.replace(/^sha256:/, '').slice(0, 12)}`, `recipe${recipe.slice(0, 12)}`]
   }
 
   async prepare(): Promise<void> {
@@ -240,7 +245,7 @@ exec make -C ${WORK_MOUNT}/tree/src "$@"`
 
   /** Docker's name for the layer's architecture. */
   private get platform(): string {
-    return `linux/${this.options.architecture === 'arm64' ? 'arm64' : 'amd64'}`
+    return `linux/${this.architecture === 'arm64' ? 'arm64' : 'amd64'}`
   }
 
   /** The base's ID, pulled first when it is not on this machine. */
@@ -271,12 +276,18 @@ exec make -C ${WORK_MOUNT}/tree/src "$@"`
 
   /** A base of another architecture would build a layer that cannot run on the target. */
   private async checkArchitecture(): Promise<void> {
-    const run = await docker(['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', this.baseImage])
+    const run = await docker([
+      'image',
+      'inspect',
+      '--format',
+      '{{.Os}}/{{.Architecture}}',
+      this.baseImage,
+    ])
     const found = run.stdout.trim()
     if (found !== this.platform) {
       throw new Error(
         `The Docker builder's base image ${this.baseImage} is ${found || 'of an unknown platform'}, ` +
-          `but the layer is for ${this.options.architecture} (${this.platform}): check input ` +
+          `but the layer is for ${this.architecture} (${this.platform}): check input ` +
           "'builder-image' and 'architecture'.",
       )
     }
@@ -339,11 +350,9 @@ exec make -C ${WORK_MOUNT}/tree/src "$@"`
       )
     }
     await fs.writeFile(path.join(work, 'glibc-symver.s'), symverDirectives(bindings))
-    await fs.writeFile(
-      path.join(work, 'llc'),
-      llcWrapper('llc', `${WORK_MOUNT}/glibc-symver.s`),
-      { mode: 0o755 },
-    )
+    await fs.writeFile(path.join(work, 'llc'), llcWrapper('llc', `${WORK_MOUNT}/glibc-symver.s`), {
+      mode: 0o755,
+    })
     return [...variables, `LLC=${WORK_MOUNT}/llc`]
   }
 }
