@@ -24,6 +24,9 @@ const prepared = prepareDebianImages()
 if ('skip' in prepared) console.warn(`Skipping the Docker builder tests. ${prepared.skip}`)
 const images = 'images' in prepared ? prepared.images : undefined
 
+/** The runner's user in the ownership test: not root. */
+const RUNNER = { uid: 4321, gid: 4321 }
+
 /** The ELF files of a compiled tree that go into the layer. */
 const ELF_FILES = ['bin/picolisp', 'lib/ext.so', 'lib/ht.so']
 
@@ -77,7 +80,9 @@ describe.skipIf(!images)('the Docker builder on a Debian bookworm base', () => {
 
   beforeAll(async () => {
     tree = await freshTree('bookworm')
-    const docker = builder(bookworm)
+    // The scratch folder is the runner's, as obtain.ts makes it: here a user that is not root.
+    await fs.chown(tree.scratch, RUNNER.uid, RUNNER.gid)
+    const docker = builder(bookworm, { user: RUNNER })
     await docker.prepare()
     await docker.compile(tree.sourceDir, tree.scratch)
   }, 600_000)
@@ -98,8 +103,18 @@ describe.skipIf(!images)('the Docker builder on a Debian bookworm base', () => {
 
   test('leaves the source as it was: make ran in a copy', async () => {
     // The read-only mount would have failed make had it written there; the copy holds make's work.
-    await fs.access(path.join(tree.scratch, 'docker', 'tree', 'src', 'picolisp.bc'))
+    await fs.access(path.join(tree.scratch, 'tree', 'src', 'picolisp.bc'))
     await expect(fs.access(path.join(tree.sourceDir, 'src', 'picolisp.bc'))).rejects.toThrow()
+  })
+
+  test("make ran as the runner's user: every file it wrote is theirs, none is root's", async () => {
+    const copy = path.join(tree.scratch, 'tree')
+    const owners = new Set<string>()
+    for (const entry of await fs.readdir(copy, { recursive: true })) {
+      const { uid, gid } = await fs.lstat(path.join(copy, entry))
+      owners.add(`${uid}:${gid}`)
+    }
+    expect([...owners]).toEqual([`${RUNNER.uid}:${RUNNER.gid}`])
   })
 
   test('a compile that fails shows the end of make’s log and names the image', async () => {

@@ -172,9 +172,8 @@ export class DockerBuilder implements Builder {
   async compile(sourceDir: string, scratch: string): Promise<void> {
     const image = await this.builderImage()
     await foldShippedIr(path.join(sourceDir, 'src'))
-    const work = path.join(scratch, 'docker')
-    await fs.rm(work, { recursive: true, force: true })
-    await fs.mkdir(work, { recursive: true })
+    // The scratch folder is the runner's: the container, as the runner's user, may write there.
+    const work = scratch
     const variables = await this.makeVariables(image, sourceDir, work)
     const script = `set -e
 cp -a ${SOURCE_MOUNT}/. ${WORK_MOUNT}/tree
