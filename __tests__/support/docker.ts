@@ -21,9 +21,11 @@ export function prepareDebianImages(): { images: DebianImages } | { skip: string
   const script = path.join(repoRoot, 'scripts', 'docker-images.sh')
   const run = spawnSync('bash', [script], { encoding: 'utf8', timeout: 30 * 60_000 })
   if (run.status === NO_DAEMON) {
-    return {
-      skip: `Docker cannot run here: ${run.stderr.trim().split('\n').slice(-5).join(' / ')}`,
-    }
+    // The script's last word, and the last line of dockerd's log when it printed one.
+    const lines = run.stderr.trim().split('\n')
+    const said = lines.filter((line) => line.startsWith('docker-images:')).pop() ?? ''
+    const last = lines[lines.length - 1]
+    return { skip: `Docker cannot run here: ${said}${last === said ? '' : ` ... ${last}`}` }
   }
   if (run.status !== 0) {
     throw new Error(`${script} failed (exit ${run.status ?? run.signal}):\n${run.stderr}`)
