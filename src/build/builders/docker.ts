@@ -173,15 +173,14 @@ export class DockerBuilder implements Builder {
     const image = await this.builderImage()
     await foldShippedIr(path.join(sourceDir, 'src'))
     // The scratch folder is the runner's: the container, as the runner's user, may write there.
-    const work = scratch
-    const variables = await this.makeVariables(image, sourceDir, work)
+    const variables = await this.makeVariables(image, sourceDir, scratch)
     const script = `set -e
 cp -a ${SOURCE_MOUNT}/. ${WORK_MOUNT}/tree
 exec make -C ${WORK_MOUNT}/tree/src "$@"`
     const { exitCode, log } = await dockerLogged(`make in ${image}: ${variables.join(' ')}`, [
       ...this.runArgs(),
       ...mount(sourceDir, SOURCE_MOUNT, true),
-      ...mount(work, WORK_MOUNT, false),
+      ...mount(scratch, WORK_MOUNT, false),
       image,
       'sh',
       '-c',
@@ -192,11 +191,12 @@ exec make -C ${WORK_MOUNT}/tree/src "$@"`
     if (exitCode !== 0) {
       throw new Error(
         `Compiling PicoLisp in the Docker builder (${image}, base ${this.baseImage}) failed ` +
-          `(exit ${exitCode}). Last lines of the log (the whole log is in the group above):\n${tail(log)}`,
+          `(exit ${exitCode}). Last lines of the log (the whole log is in the group above):\n${tail(log)}` +
+          this.emulationHint(),
       )
     }
     for (const dir of ['bin', 'lib']) {
-      await fs.cp(path.join(work, 'tree', dir), path.join(sourceDir, dir), {
+      await fs.cp(path.join(scratch, 'tree', dir), path.join(sourceDir, dir), {
         recursive: true,
         force: true,
         preserveTimestamps: true,
@@ -220,10 +220,21 @@ exec make -C ${WORK_MOUNT}/tree/src "$@"`
     if (run.exitCode !== 0 || !/^\d+\.\d+\.\d+$/.test(version)) {
       throw new Error(
         `The interpreter built in the Docker builder does not run there (exit ${run.exitCode}): ` +
-          (run.stderr || run.stdout).trim(),
+          (run.stderr || run.stdout).trim() +
+          this.emulationHint(),
       )
     }
     return version
+  }
+
+  /** For a layer of another architecture than the runner's, the containers need QEMU. */
+  private emulationHint(): string {
+    const runner = process.arch === 'arm64' ? 'arm64' : 'x86_64'
+    if (runner === this.architecture) return ''
+    return (
+      `\nThe containers of an ${this.architecture} build on this ${runner} runner run under QEMU: ` +
+      'register it first (docker/setup-qemu-action).'
+    )
   }
 
   /** `docker run` for one throw-away container: no network, the runner's user. */
