@@ -3,8 +3,9 @@
  * One keep-alive socket; GET /next, then POST the event back as the response.
  * It only looks for the headers it needs (request id, Content-Length,
  * Transfer-Encoding) and never parses the body; a chunked body (Lambda's
- * framing above 2048 bytes) is joined in place. Usage: floor-client <host>
- * <port>; runs until the server goes away.
+ * framing above 2048 bytes) is joined in place. Usage: floor-client [<host>
+ * <port>], by default AWS_LAMBDA_RUNTIME_API's "host:port" as a runtime
+ * takes it; runs until the server goes away.
  */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
@@ -109,10 +110,23 @@ static long read_response(int fd, long *body_len, char *id, size_t id_size) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3) return 2;
+  char host[256] = "", *port = NULL;
+  const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
+  if (argc >= 3) {
+    snprintf(host, sizeof host, "%s", argv[1]);
+    port = argv[2];
+  } else if (api) {
+    snprintf(host, sizeof host, "%s", api);
+    port = strrchr(host, ':');
+    if (port) *port++ = 0;
+  }
+  if (!port) {
+    fprintf(stderr, "usage: floor-client <host> <port>, or AWS_LAMBDA_RUNTIME_API=host:port\n");
+    return 2;
+  }
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
-  inet_pton(AF_INET, argv[1], &addr.sin_addr);
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+  inet_pton(AF_INET, host, &addr.sin_addr);
   if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) return 1;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -120,7 +134,7 @@ int main(int argc, char **argv) {
   static char out[8 << 20];
   for (;;) {
     int n = snprintf(req, sizeof req,
-                     "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: %s\r\n\r\n", argv[1]);
+                     "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: %s\r\n\r\n", host);
     if (write_all(fd, req, (size_t)n) < 0) return 0;
     long len;
     long head = read_response(fd, &len, id, sizeof id);
@@ -129,7 +143,7 @@ int main(int argc, char **argv) {
     n = snprintf(out, 512,
                  "POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: %s\r\n"
                  "Content-Length: %ld\r\n\r\n",
-                 id, argv[1], len);
+                 id, host, len);
     memcpy(out + n, buf + head, (size_t)len);
     if (write_all(fd, out, (size_t)n + (size_t)len) < 0) return 0;
     if (read_response(fd, &len, id, sizeof id) < 0) return 0;

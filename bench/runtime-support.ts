@@ -1,11 +1,15 @@
 /** What bench/runtime.ts and bench/runtime-instructions.ts share: events, handlers, layers. */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
+import { pilBin, pilHome } from '../__tests__/support/picolisp.js'
 import { buildRuntimeLayer } from '../__tests__/support/runtime-layer.js'
 
 const REPO = join(import.meta.dirname, '..')
+
+/** Builds runtime/native/json.l into a library for one PicoLisp (issue 15's native codec). */
+export const NATIVE_BUILD = 'scripts/build-native-json.sh'
 
 /** A JSON object of about `bytes` bytes: a few fields and one long string. */
 export function event(bytes: number): string {
@@ -14,11 +18,15 @@ export function event(bytes: number): string {
   return JSON.stringify({ ...head, data: 'x'.repeat(Math.max(0, bytes - base.length)) })
 }
 
-/** A task root with echo.l (decode + encode) and raw.l (the same echo undecoded). */
+/**
+ * A task root with echo.l (decode + encode), raw.l (the same echo undecoded)
+ * and echo.mjs (the same echo for AWS's Node.js runtime client).
+ */
 export function makeTaskRoot(): string {
   const taskRoot = join(tmpdir(), `pil-bench-task-${process.pid}`)
   mkdirSync(taskRoot, { recursive: true })
   writeFileSync(join(taskRoot, 'echo.l'), '(de handler (Event Headers) Event)\n')
+  writeFileSync(join(taskRoot, 'echo.mjs'), 'export const handler = async (event) => event\n')
   // The HTTP path alone
   writeFileSync(
     join(taskRoot, 'raw.l'),
@@ -31,11 +39,20 @@ function git(args: string[]): Buffer {
   return execFileSync('git', args, { cwd: REPO })
 }
 
-/** `ref` and its short commit id, e.g. "main (d77cbd3)". */
-export function describeRef(ref: string): string {
-  return `${ref} (${git(['rev-parse', '--short', `${ref}^{commit}`])
+/**
+ * The commit `ref` names now (a branch may move during a run), and a label:
+ * `ref` and the short id, e.g. "main (d77cbd3)"; a short id alone as itself.
+ */
+export function resolveRef(ref: string): { id: string; label: string } {
+  const id = git(['rev-parse', `${ref}^{commit}`])
     .toString()
-    .trim()})`
+    .trim()
+  const short = id.slice(0, 7)
+  return { id, label: id.startsWith(ref) ? short : `${ref} (${short})` }
+}
+
+export function describeRef(ref: string): string {
+  return resolveRef(ref).label
 }
 
 /** A layer as buildRuntimeLayer's, with bootstrap and runtime/*.l as of commit `ref`. */
@@ -52,4 +69,43 @@ export async function buildBaselineLayer(ref: string): Promise<string> {
     writeFileSync(to, git(['show', `${ref}:${path}`]), { mode: 0o755 })
   }
   return layer
+}
+
+/**
+ * Puts the native JSON codec into `layer` as picoLisp/lib/lambdajson.so,
+ * built for the layer's PicoLisp by NATIVE_BUILD, from this tree or, with
+ * `ref`, from that commit's script and runtime/native/json.l; then checks
+ * that runtime/json.l takes it (it falls back on the Lisp codec silently).
+ * The layer's lib/ is a link to the PicoLisp home's: it becomes a folder of
+ * links to the home's files, so that nothing is written into the home.
+ */
+export function addNativeCodec(layer: string, ref?: string): void {
+  const lib = join(layer, 'picoLisp', 'lib')
+  rmSync(lib)
+  mkdirSync(lib)
+  for (const name of readdirSync(join(pilHome, 'lib')))
+    symlinkSync(join(pilHome, 'lib', name), join(lib, name))
+  let root = REPO
+  if (ref) {
+    root = mkdtempSync(join(tmpdir(), 'pil-native-src-'))
+    for (const path of [NATIVE_BUILD, 'runtime/native/json.l']) {
+      mkdirSync(join(root, path, '..'), { recursive: true })
+      writeFileSync(join(root, path), git(['show', `${ref}:${path}`]), { mode: 0o755 })
+    }
+  }
+  execFileSync(join(root, NATIVE_BUILD), [pilHome, join(lib, 'lambdajson.so'), pilBin])
+  if (ref) rmSync(root, { recursive: true, force: true })
+  const pico = join(layer, 'picoLisp')
+  const codec = execFileSync(
+    join(pico, 'bin', 'picolisp'),
+    [
+      join(pico, 'lib.l'),
+      join(pico, 'runtime', 'json.l'),
+      '-prinl (if *LambdaJsonNativeDecode "native" "lisp")',
+      '-bye',
+    ],
+    { encoding: 'utf8' },
+  ).trim()
+  if (codec !== 'native')
+    throw new Error(`${layer}: runtime/json.l did not take lib/lambdajson.so (got ${codec})`)
 }

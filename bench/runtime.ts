@@ -1,143 +1,349 @@
 /**
- * Runtime benchmark: per-invocation time of the PicoLisp runtime with an echo
- * handler (decode + encode) at 100 B, 100 KB and 1 MB, next to a floor client
- * (bench/floor-client.c: one keep-alive socket, no parsing) against the same
- * emulator; cold start; resident memory after 100 and 10,000 invocations.
+ * Runtime benchmark: µs per echo invocation at 100 B, 100 KB and 1 MB of a
+ * C floor client, this runtime (each variant) and AWS's Node.js runtime client,
+ * each against its own bench/runtime-api-server.c (Lambda's framing: bodies
+ * over 2048 bytes chunked); cold start; resident memory.
  *
- * The emulator runs in this Node process for every client: each invocation is
- * one await of invoke(), so server work is identical and the difference is the
- * client. /next bodies are framed as Lambda frames them (chunked above 2048
- * bytes; BENCH_FRAMING=content-length for the framing of earlier figures).
- * Run: npm run bench:runtime
+ * The server times each batch itself, from the first event sent to the last
+ * answer read, and checks every answer is the event byte for byte. Clients
+ * take turns in ROUNDS rounds; in each round every client serves about
+ * TURN_MS per size, in batches of about SLICE_MS taken in turn, the order
+ * rotating, so a burst of load from elsewhere on the machine hits every
+ * client alike (turns of a whole round each let one client's figure swing by
+ * 10x on a busy machine). Ratios are taken within a round and given as the
+ * median and the range over rounds.
  *
- * BENCH_BASELINE=<git ref> adds a third client at 100 B: a layer whose
- * runtime/ files come from that commit, in the same rounds, to compare a
- * change with what came before in one run.
+ * Run: npm run bench:runtime. BENCH_ROUNDS (9), BENCH_TURN_MS (300), BENCH_SLICE_MS (25);
+ * BENCH_BASELINE=<git ref> adds that commit's runtime/ at 100 B; the native
+ * codec is measured once the tree has it, or from BENCH_NATIVE_REF=<git ref>;
+ * BENCH_LAYERS="name=/layer/folder,..." adds prebuilt layers as runtimes.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildRuntimeLayer } from '../__tests__/support/runtime-layer.js'
-import { type Framing, RuntimeApiEmulator } from '../src/invoke/runtime-api-emulator.js'
-import { buildBaselineLayer, describeRef, event, makeTaskRoot } from './runtime-support.js'
+import { buildServer, echo, RuntimeApiServer } from './runtime-api-server.js'
+import {
+  addNativeCodec,
+  buildBaselineLayer,
+  event,
+  makeTaskRoot,
+  NATIVE_BUILD,
+  resolveRef,
+} from './runtime-support.js'
 
 const WORK = join(process.cwd(), '.bench-work')
-const MIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 4.4)
-const BASELINE = process.env.BENCH_BASELINE
-const FRAMING = (process.env.BENCH_FRAMING ?? 'lambda') as Framing
-if (FRAMING !== 'lambda' && FRAMING !== 'content-length')
-  throw new Error(`BENCH_FRAMING: expected lambda or content-length, got ${FRAMING}`)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
+const TURN_MS = Number(process.env.BENCH_TURN_MS ?? 300)
+const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 25)
+const COLD_RUNS = 21
+const RIC_VERSION = '4.0.2'
 
-interface Client {
+const SIZES = [
+  { label: '100 B', bytes: 100 },
+  { label: '100 KB', bytes: 100 * 1024 },
+  { label: '1 MB', bytes: 1024 * 1024 },
+] as const
+type Size = (typeof SIZES)[number]['label']
+const ALL_SIZES: Size[] = SIZES.map((s) => s.label)
+
+/** What Lambda sets for every runtime (aws-lambda-ric refuses to run without it). */
+const LAMBDA_ENV = {
+  PATH: process.env.PATH,
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+  AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/bench',
+  AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/29/[$LATEST]0123456789abcdef',
+}
+
+/** A client to measure: how to start it, given AWS_LAMBDA_RUNTIME_API. */
+interface ClientSpec {
   name: string
-  emulator: RuntimeApiEmulator
-  child: ChildProcess
-  stop: () => Promise<void>
+  role: 'floor' | 'runtime' | 'ric' | 'other'
+  sizes: Size[]
+  file: string
+  args: string[]
+  env: NodeJS.ProcessEnv
+  cwd?: string
+}
+
+/** A runtime variant: one layer folder, a handler of the task root, extra environment. */
+interface Variant {
+  name: string
+  layer: string
+  handler?: 'echo' | 'raw'
+  env?: NodeJS.ProcessEnv
+  sizes?: Size[]
+  /** Not a runtime to rate against the goals (baseline, raw mode). */
+  aside?: boolean
+  /** A layer this run built, removed at the end. */
+  temporary?: boolean
+}
+
+function runtimeSpec(v: Variant, taskRoot: string): ClientSpec {
+  return {
+    name: v.name,
+    role: v.aside ? 'other' : 'runtime',
+    sizes: v.sizes ?? ALL_SIZES,
+    file: join(v.layer, 'bootstrap'),
+    args: [],
+    env: {
+      ...LAMBDA_ENV,
+      LAMBDA_TASK_ROOT: taskRoot,
+      _HANDLER: `${v.handler ?? 'echo'}.handler`,
+      ...v.env,
+    },
+    cwd: taskRoot,
+  }
+}
+
+/**
+ * The runtimes measured, each one entry. Today's runtime decodes and encodes
+ * with runtime/json.l ("Lisp codec"); a layer with the native codec is one
+ * more entry (or, before it is built in, BENCH_LAYERS="native codec=<layer>").
+ */
+async function runtimeVariants(): Promise<Variant[]> {
+  const layer = await buildRuntimeLayer()
+  const variants: Variant[] = [
+    { name: 'runtime (Lisp codec)', layer, temporary: true },
+    { name: 'runtime, raw mode (no JSON)', layer, handler: 'raw', sizes: ['100 B'], aside: true },
+  ]
+  // The native codec: from this tree once it has it, or from BENCH_NATIVE_REF's commit
+  const nativeRef = process.env.BENCH_NATIVE_REF && resolveRef(process.env.BENCH_NATIVE_REF)
+  if (nativeRef || existsSync(join(import.meta.dirname, '..', NATIVE_BUILD))) {
+    const native = nativeRef ? await buildBaselineLayer(nativeRef.id) : await buildRuntimeLayer()
+    addNativeCodec(native, nativeRef ? nativeRef.id : undefined)
+    const name = nativeRef ? `runtime (native codec, ${nativeRef.label})` : 'runtime (native codec)'
+    variants.push({ name, layer: native, temporary: true })
+  }
+  for (const entry of (process.env.BENCH_LAYERS ?? '').split(',').filter(Boolean)) {
+    const [name, folder] = entry.split('=') as [string, string | undefined]
+    if (!folder || !existsSync(join(folder, 'bootstrap')))
+      throw new Error(`BENCH_LAYERS: expected name=<layer folder with bootstrap>, got ${entry}`)
+    variants.push({ name: `runtime (${name})`, layer: folder })
+  }
+  const ref = process.env.BENCH_BASELINE && resolveRef(process.env.BENCH_BASELINE)
+  // Only at 100 B: runtimes before chunked reading (issue 8) cannot read larger events
+  if (ref)
+    variants.push({
+      name: `runtime of ${ref.label}`,
+      layer: await buildBaselineLayer(ref.id),
+      sizes: ['100 B'],
+      aside: true,
+      temporary: true,
+    })
+  return variants
 }
 
 function buildFloor(): string {
-  mkdirSync(WORK, { recursive: true })
   const exe = join(WORK, 'floor-client')
   execFileSync('cc', ['-O2', '-o', exe, join(import.meta.dirname, 'floor-client.c')])
   return exe
 }
 
-async function startClient(name: string, spawnIt: (api: string) => ChildProcess): Promise<Client> {
-  const emulator = await new RuntimeApiEmulator({ framing: FRAMING }).start()
-  const child = spawnIt(emulator.address)
-  emulator.attach(child)
+/**
+ * AWS's Node.js runtime interface client, in a folder of the benchmark's own
+ * (its install compiles curl and aws-lambda-cpp from the tarballs it ships:
+ * minutes, once). It asks for Node 22 and runs on 20.
+ */
+function installRic(): string {
+  const dir = join(WORK, `aws-lambda-ric-${RIC_VERSION}`)
+  const index = join(dir, 'node_modules', 'aws-lambda-ric', 'index.mjs')
+  const native = join(dir, 'node_modules', 'aws-lambda-ric', 'rapid-client.node')
+  if (existsSync(native)) return index
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'package.json'), '{"private":true}\n')
+  console.error(`Installing aws-lambda-ric@${RIC_VERSION} into ${dir} (builds curl: minutes)`)
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--engine-strict=false',
+      `aws-lambda-ric@${RIC_VERSION}`,
+    ],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
+  )
+  if (!existsSync(native)) throw new Error(`aws-lambda-ric: its install built no ${native}`)
+  return index
+}
+
+function ricSpec(index: string, taskRoot: string): ClientSpec {
   return {
-    name,
-    emulator,
-    child,
-    stop: async () => {
-      child.kill('SIGKILL')
-      await emulator.stop()
-    },
+    name: `AWS's Node.js client (aws-lambda-ric ${RIC_VERSION})`,
+    role: 'ric',
+    sizes: ALL_SIZES,
+    file: process.execPath,
+    args: [index],
+    env: { ...LAMBDA_ENV, LAMBDA_TASK_ROOT: taskRoot, _HANDLER: 'echo.handler' },
+    cwd: taskRoot,
   }
 }
 
-function startRuntime(layer: string, taskRoot: string, handler: 'echo' | 'raw' = 'echo') {
-  return (api: string) =>
-    spawn(join(layer, 'bootstrap'), [], {
-      cwd: taskRoot,
-      env: {
-        PATH: process.env.PATH,
-        LAMBDA_TASK_ROOT: taskRoot,
-        _HANDLER: `${handler}.handler`,
-        AWS_LAMBDA_RUNTIME_API: api,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+interface Running {
+  spec: ClientSpec
+  server: RuntimeApiServer
+  child: ChildProcess
+  /** Rejects when the client exits, with the end of its stderr. */
+  gone: Promise<unknown>
+  /** The first line it wrote to stderr. */
+  firstLine: Promise<string>
 }
 
-function startFloor(exe: string) {
-  return (api: string) => {
-    const [host, port] = api.split(':') as [string, string]
-    return spawn(exe, [host, port], { stdio: ['ignore', 'ignore', 'pipe'] })
+/** Starts a server and the client on it; `wrap` runs it through bash for cold start. */
+async function startClient(
+  spec: ClientSpec,
+  serverExe: string,
+  eventFiles: string[],
+  wrap = false,
+): Promise<Running> {
+  const server = await RuntimeApiServer.start(serverExe, eventFiles)
+  const env = { ...spec.env, AWS_LAMBDA_RUNTIME_API: server.address }
+  // bash notes the time just before it execs the client, leaving Node's spawn out
+  const [file, args] = wrap
+    ? ['bash', ['-c', 'echo "$EPOCHREALTIME" >&2; exec "$@"', 'bash', spec.file, ...spec.args]]
+    : [spec.file, spec.args]
+  const child = spawn(file, args, { env, cwd: spec.cwd, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  let gotLine: (line: string) => void = () => {}
+  const firstLine = new Promise<string>((resolve) => {
+    gotLine = resolve
+  })
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString()
+    if (stderr.includes('\n')) gotLine(stderr.slice(0, stderr.indexOf('\n')))
+  })
+  const gone = new Promise((resolve) => child.on('exit', resolve)).then(() => {
+    throw new Error(`${spec.name} exited: ${stderr.slice(-2000)}`)
+  })
+  gone.catch(() => {})
+  await Promise.race([server.firstNext, gone])
+  return { spec, server, child, gone, firstLine }
+}
+
+function stopClient(c: Running): void {
+  c.child.kill('SIGKILL')
+  c.server.stop()
+}
+
+/** Invocations of one batch so that it takes about SLICE_MS (at least 1), after a warm-up. */
+async function calibrate(c: Running, index: number): Promise<number> {
+  await echo(c.server, index, 5, c.spec.name, c.gone)
+  let n = 1
+  for (;;) {
+    const us = await echo(c.server, index, n, c.spec.name, c.gone)
+    if (us * n >= 50_000 || n >= 100_000) return Math.max(1, Math.round((SLICE_MS * 1000) / us))
+    n *= 4
   }
 }
-
-const BATCH = 10
-
-/** Runs BATCH invocations; -> nanoseconds taken. */
-async function batch(client: Client, body: string): Promise<number> {
-  const start = process.hrtime.bigint()
-  for (let i = 0; i < BATCH; i++) {
-    const o = await client.emulator.invoke(body)
-    if (o.kind !== 'response' || o.body.length !== body.length)
-      throw new Error(`${client.name}: bad answer ${o.kind}`)
-  }
-  return Number(process.hrtime.bigint() - start)
-}
-
-// The floor's own time moves by up to 40 % from one stretch of a run to the next on a
-// shared VM: the median of 11 rounds is less at the mercy of one slow stretch than of 5
-const ROUNDS = 11
 
 /**
- * ROUNDS rounds of MIN_SECONDS / ROUNDS per client. Within a round the clients
- * take turns a batch at a time (a few ms at 100 B), the order rotating, so a
- * burst of load from elsewhere on the machine hits every client alike; turns
- * of a whole round each let one client's figure swing by 4× on a busy
- * machine. -> per client, µs per invocation in each round, and its CPU µs
- * per invocation over all rounds; invocations (each client).
+ * CPU time a process has used, all its threads, in µs: the first field of each
+ * thread's schedstat, in ns (exact, where /proc/<pid>/stat counts 10 ms ticks).
+ * What it costs whatever else runs on the machine, unlike wall-clock time.
+ * Threads that ended are left out (Node's workers live as long as it does).
  */
-async function compare(clients: Client[], body: string) {
-  for (const c of clients) for (let i = 0; i < 20; i++) await c.emulator.invoke(body)
-  const cpuBefore = clients.map(cpuMicros)
-  const rounds = clients.map(() => [] as number[])
-  let invocations = 0
-  const roundNs = (MIN_SECONDS / ROUNDS) * clients.length * 1e9
-  for (let round = 0; round < ROUNDS; round++) {
-    const ns = clients.map(() => 0)
-    let turns = 0
-    const start = performance.now()
-    while ((performance.now() - start) * 1e6 < roundNs) {
-      for (let k = 0; k < clients.length; k++) {
-        const i = (turns + k) % clients.length
-        ns[i] += await batch(clients[i] as Client, body)
-      }
-      turns++
-    }
-    for (const [i, r] of rounds.entries()) r.push((ns[i] as number) / 1e3 / (turns * BATCH))
-    invocations += turns * BATCH
-  }
-  const cpu = clients.map((c, i) => (cpuMicros(c) - (cpuBefore[i] as number)) / invocations)
-  return { rounds, invocations, cpu }
+function cpuMicros(pid: number): number {
+  let ns = 0
+  for (const task of readdirSync(`/proc/${pid}/task`))
+    ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
+  return ns / 1e3
 }
 
-/** A row of the baseline table: medians, and the spread of runtime / baseline over rounds. */
-function baselineRow(
-  label: string,
-  [floor, runtime, base]: [number[], number[], number[]],
-  cpu: number[],
-) {
-  const [f, r, b] = [median(floor), median(runtime), median(base)]
-  const perRound = runtime.map((x, i) => x / (base[i] as number))
-  const spread = `${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`
-  const [cf, cr, cb] = cpu.map((x) => x.toFixed(0))
-  return `| ${label} | ${b.toFixed(0)} | ${(b / f).toFixed(2)}× | ${(r / f).toFixed(2)}× | ${(r / b).toFixed(2)} (${spread}) | ${cf} / ${cb} / ${cr} |`
+function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return Number(m?.[1])
+}
+
+/**
+ * Per client and size: µs/inv of each round, CPU µs/inv (client + server) of
+ * each round, and CPU µs/inv over all rounds of client and server apart.
+ */
+interface Measured {
+  rounds: number[]
+  cpuRounds: number[]
+  invocations: number
+  clientCpu: number
+  serverCpu: number
+}
+
+async function measure(clients: Running[]): Promise<Map<string, Measured>> {
+  const key = (c: Running, s: Size) => `${c.spec.name}\t${s}`
+  const batch = new Map<string, number>()
+  const out = new Map<string, Measured>()
+  for (const [index, { label }] of SIZES.entries())
+    for (const c of clients.filter((c) => c.spec.sizes.includes(label))) {
+      batch.set(key(c, label), await calibrate(c, index))
+      out.set(key(c, label), {
+        rounds: [],
+        cpuRounds: [],
+        invocations: 0,
+        clientCpu: 0,
+        serverCpu: 0,
+      })
+    }
+  const passes = Math.max(1, Math.round(TURN_MS / SLICE_MS))
+  for (let round = 0; round < ROUNDS; round++)
+    for (const [index, { label }] of SIZES.entries()) {
+      const here = clients.filter((c) => c.spec.sizes.includes(label))
+      const us = here.map(() => 0)
+      const cpu = here.map(() => 0)
+      const count = here.map(() => 0)
+      for (let pass = 0; pass < passes; pass++)
+        for (let k = 0; k < here.length; k++) {
+          const i = (round + pass + k) % here.length
+          const c = here[i] as Running
+          const m = out.get(key(c, label)) as Measured
+          const n = batch.get(key(c, label)) as number
+          const [cpu0, server0] = [cpuMicros(c.child.pid as number), c.server.cpuNs()]
+          us[i] += (await echo(c.server, index, n, c.spec.name, c.gone)) * n
+          const [client, server] = [
+            cpuMicros(c.child.pid as number) - cpu0,
+            (c.server.cpuNs() - server0) / 1e3,
+          ]
+          m.clientCpu += client
+          m.serverCpu += server
+          cpu[i] += client + server
+          count[i] += n
+        }
+      for (const [i, c] of here.entries()) {
+        const m = out.get(key(c, label)) as Measured
+        m.rounds.push((us[i] as number) / (count[i] as number))
+        m.cpuRounds.push((cpu[i] as number) / (count[i] as number))
+        m.invocations += count[i] as number
+      }
+    }
+  for (const m of out.values()) {
+    m.clientCpu /= m.invocations
+    m.serverCpu /= m.invocations
+  }
+  return out
+}
+
+/** Median ms from exec to the first GET /next, runs interleaved across clients. */
+async function coldStarts(specs: ClientSpec[], serverExe: string, files: string[]) {
+  const times = specs.map(() => [] as number[])
+  for (let run = 0; run < COLD_RUNS; run++)
+    for (const [i, spec] of specs.entries()) {
+      const c = await startClient(spec, serverExe, files, true)
+      const execAt = Number((await c.firstLine).replace(',', '.')) * 1e6
+      times[i]?.push(((await c.server.firstNext) - execAt) / 1000)
+      stopClient(c)
+    }
+  return times.map(median)
+}
+
+/** RSS in kB of a fresh client after 100 and after 10,000 invocations of 100 B. */
+async function rssFlat(spec: ClientSpec, serverExe: string, files: string[]) {
+  const c = await startClient(spec, serverExe, files)
+  await echo(c.server, 0, 100, spec.name, c.gone)
+  const after100 = status(c.child.pid as number, 'VmRSS')
+  await echo(c.server, 0, 9_900, spec.name, c.gone)
+  const after10k = status(c.child.pid as number, 'VmRSS')
+  stopClient(c)
+  return [after100, after10k] as const
 }
 
 function median(xs: number[]): number {
@@ -145,58 +351,15 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number
 }
 
-/**
- * Median ms from exec of the client to its first GET /next. bash prints
- * $EPOCHREALTIME just before it execs the client, and the emulator notes the
- * realtime clock when /next arrives, so Node's own spawn cost is left out.
- */
-async function coldStart(command: string[], env: NodeJS.ProcessEnv, runs: number): Promise<number> {
-  const times: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const emulator = await new RuntimeApiEmulator().start()
-    const first = new Promise<number>((resolve) => {
-      emulator.onNextRequest = () => resolve((performance.timeOrigin + performance.now()) * 1000)
-    })
-    const [host, port] = emulator.address.split(':') as [string, string]
-    const args = command.map((a) => a.replace('{host}', host).replace('{port}', port))
-    const child = spawn('bash', ['-c', 'echo "$EPOCHREALTIME" >&2; exec "$@"', 'bash', ...args], {
-      env: { ...env, AWS_LAMBDA_RUNTIME_API: emulator.address },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    let stderr = ''
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString()
-    })
-    const arrived = await first
-    const execAt = Number((stderr.split('\n')[0] ?? '').replace(',', '.')) * 1e6
-    times.push((arrived - execAt) / 1000)
-    child.kill('SIGKILL')
-    await emulator.stop()
-  }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)] as number
+/** "1.23 (1.10–1.31)": median and range over rounds of a / b, round by round. */
+function ratio(a: number[], b: number[]): string {
+  const per = a.map((x, i) => x / (b[i] as number))
+  const f = (x: number) => x.toFixed(2)
+  return `${f(median(per))} (${f(Math.min(...per))}–${f(Math.max(...per))})`
 }
 
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']))
-
-/**
- * CPU time (user + system) a client's process has used, in µs: what it costs
- * whatever else runs on the machine. /proc/<pid>/stat fields 14 and 15, in ticks.
- */
-function cpuMicros(client: Client): number {
-  const stat = readFileSync(`/proc/${client.child.pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6
-}
-
-function loadAverage(): string {
-  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
-}
-
-function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return Number(m?.[1])
-}
+const fmt = (x: number) =>
+  x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(x >= 10 ? 1 : 2)
 
 function version(cmd: string, args: string[]): string {
   try {
@@ -206,14 +369,33 @@ function version(cmd: string, args: string[]): string {
   }
 }
 
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+}
+
 async function main() {
-  const floorExe = buildFloor()
-  const layer = await buildRuntimeLayer()
-  const baseline = BASELINE && {
-    label: describeRef(BASELINE),
-    layer: await buildBaselineLayer(BASELINE),
-  }
+  const began = performance.now()
+  mkdirSync(WORK, { recursive: true })
+  const serverExe = buildServer(WORK)
   const taskRoot = makeTaskRoot()
+  const variants = await runtimeVariants()
+  const specs: ClientSpec[] = [
+    {
+      name: 'floor (C, no JSON)',
+      role: 'floor',
+      sizes: ALL_SIZES,
+      file: buildFloor(),
+      args: [],
+      env: {},
+    },
+    ...variants.map((v) => runtimeSpec(v, taskRoot)),
+    ricSpec(installRic(), taskRoot),
+  ]
+  const files = SIZES.map(({ bytes }) => {
+    const file = join(WORK, `event-${bytes}.json`)
+    writeFileSync(file, event(bytes))
+    return file
+  })
 
   const lines: string[] = []
   const say = (s: string) => {
@@ -225,74 +407,81 @@ async function main() {
   say(
     `- node ${process.version}, picolisp ${version('sh', ['-c', "echo '(bye)' | picolisp -version"])}`,
   )
-  say(`- /next framing: ${FRAMING}`)
+  say(
+    `- ${ROUNDS} rounds of about ${TURN_MS} ms per client and size, in turns of about ${SLICE_MS} ms`,
+  )
   say(`- load average (1, 5, 15 min) at the start: ${loadAverage()}`)
+
+  const clients: Running[] = []
+  for (const spec of specs) clients.push(await startClient(spec, serverExe, files))
+  const measured = await measure(clients)
+  const peak = clients.map((c) => status(c.child.pid as number, 'VmHWM'))
+  for (const c of clients) stopClient(c)
+  const cold = await coldStarts(specs, serverExe, files)
+  const rss = []
+  for (const spec of specs) rss.push(await rssFlat(spec, serverExe, files))
+
+  const get = (name: string, s: Size) => measured.get(`${name}\t${s}`)
   say('')
-  say('| echo of | floor µs/inv | runtime µs/inv | ratio | invocations (each client) |')
+  say(
+    '| client | 100 B µs/inv | 100 KB | 1 MB | cold start | RSS after 100 / 10,000 inv. (100 B) | peak RSS |',
+  )
+  say('|---|---:|---:|---:|---:|---:|---:|')
+  for (const [i, spec] of specs.entries()) {
+    const cells = ALL_SIZES.map((s) => {
+      const m = get(spec.name, s)
+      return m ? fmt(median(m.rounds)) : '–'
+    })
+    const [r100, r10k] = rss[i] as readonly [number, number]
+    say(
+      `| ${spec.name} | ${cells.join(' | ')} | ${(cold[i] as number).toFixed(1)} ms | ${(r100 / 1024).toFixed(1)} / ${(r10k / 1024).toFixed(1)} MB | ${((peak[i] as number) / 1024).toFixed(1)} MB |`,
+    )
+  }
+
+  const floor = specs.find((s) => s.role === 'floor') as ClientSpec
+  const ric = specs.find((s) => s.role === 'ric') as ClientSpec
+  const pairs = specs
+    .filter((s) => s.role === 'runtime' || s.role === 'other')
+    .flatMap((spec) => [floor, ric].map((base) => [spec, base] as const))
+    .concat([[ric, floor]])
+  const ratioTable = (title: string, pick: (m: Measured) => number[]) => {
+    say('')
+    say(`${title}, round by round: median (lowest–highest of the rounds)`)
+    say('')
+    say('| client | vs | 100 B | 100 KB | 1 MB |')
+    say('|---|---|---:|---:|---:|')
+    for (const [spec, base] of pairs) {
+      const cells = ALL_SIZES.map((s) => {
+        const [a, b] = [get(spec.name, s), get(base.name, s)]
+        return a && b ? ratio(pick(a), pick(b)) : '–'
+      })
+      say(
+        `| ${spec.name} | ${base === floor ? 'floor' : 'Node.js client'} | ${cells.join(' | ')} |`,
+      )
+    }
+  }
+  ratioTable('Ratios of µs/inv', (m) => m.rounds)
+  // Load from elsewhere stretches wall-clock time, not the CPU time each invocation takes
+  ratioTable('Ratios of CPU µs/inv (client + server)', (m) => m.cpuRounds)
+
+  say('')
+  say('CPU µs per invocation, client / server (the server is the same program for every client)')
+  say('')
+  say('| client | 100 B | 100 KB | 1 MB | invocations |')
   say('|---|---:|---:|---:|---:|')
-  const cases = [
-    ['100 B', 100, 'echo'],
-    ['100 KB', 100 * 1024, 'echo'],
-    ['1 MB', 1024 * 1024, 'echo'],
-    ['100 B, raw mode (no JSON)', 100, 'raw'],
-  ] as const
-  const baselineRows: string[] = []
-  for (const [label, bytes, handler] of cases) {
-    const body = event(bytes)
-    const clients = [
-      await startClient('floor', startFloor(floorExe)),
-      await startClient('runtime', startRuntime(layer, taskRoot, handler)),
-    ]
-    // Only at 100 B: runtimes before chunked reading (issue 8) cannot read the
-    // larger events, which Lambda's framing sends chunked
-    if (baseline && bytes === 100)
-      clients.push(await startClient('baseline', startRuntime(baseline.layer, taskRoot, handler)))
-    const { rounds, invocations, cpu } = await compare(clients, body)
-    for (const c of clients) await c.stop()
-    const [f, r] = rounds.map(median) as [number, number]
-    say(
-      `| ${label} | ${f.toFixed(0)} | ${r.toFixed(0)} | ${(r / f).toFixed(2)}× | ${invocations} |`,
-    )
-    if (rounds.length === 3)
-      baselineRows.push(baselineRow(label, rounds as [number[], number[], number[]], cpu))
+  for (const spec of specs) {
+    const ms = ALL_SIZES.map((s) => get(spec.name, s))
+    const cells = ms.map((m) => (m ? `${fmt(m.clientCpu)} / ${fmt(m.serverCpu)}` : '–'))
+    const total = ms.reduce((n, m) => n + (m?.invocations ?? 0), 0)
+    say(`| ${spec.name} | ${cells.join(' | ')} | ${total.toLocaleString('en-US')} |`)
   }
-  if (baseline) {
-    say('')
-    say(`Baseline: runtime/ of ${baseline.label}, in the same rounds as the rows above`)
-    say('')
-    say(
-      '| echo of | baseline µs/inv | baseline / floor | runtime / floor | runtime / baseline (rounds: min–max) | CPU µs/inv: floor / baseline / runtime |',
-    )
-    say('|---|---:|---:|---:|---:|---:|')
-    for (const row of baselineRows) say(row)
-  }
-
-  const coldFloor = await coldStart([floorExe, '{host}', '{port}'], {}, 21)
-  const coldRuntime = await coldStart(
-    [join(layer, 'bootstrap')],
-    { PATH: process.env.PATH, LAMBDA_TASK_ROOT: taskRoot, _HANDLER: 'echo.handler' },
-    21,
-  )
   say('')
-  say(
-    `Cold start, exec to first /next (median of 21): runtime ${coldRuntime.toFixed(1)} ms, floor ${coldFloor.toFixed(1)} ms (${(coldRuntime / coldFloor).toFixed(1)}×)`,
-  )
-
-  const runtime = await startClient('runtime', startRuntime(layer, taskRoot))
-  const small = event(100)
-  for (let i = 0; i < 100; i++) await runtime.emulator.invoke(small)
-  const after100 = rssKb(runtime.child.pid as number)
-  for (let i = 100; i < 10_000; i++) await runtime.emulator.invoke(small)
-  const after10k = rssKb(runtime.child.pid as number)
-  await runtime.stop()
-  say(
-    `RSS (100 B echo): ${after100} kB after 100 invocations, ${after10k} kB after 10,000 (${(((after10k - after100) / after100) * 100).toFixed(1)}%)`,
-  )
+  say(`- load average at the end: ${loadAverage()}`)
+  say(`- took ${((performance.now() - began) / 1000).toFixed(0)} s`)
 
   rmSync(taskRoot, { recursive: true, force: true })
-  rmSync(layer, { recursive: true, force: true })
-  if (baseline) rmSync(baseline.layer, { recursive: true, force: true })
-  say(`- load average at the end: ${loadAverage()}`)
+  for (const v of variants.filter((v) => v.temporary))
+    rmSync(v.layer, { recursive: true, force: true })
   writeFileSync(join(WORK, 'runtime-bench.md'), `${lines.join('\n')}\n`)
 }
 

@@ -9,9 +9,11 @@ import { handleCancellation, removeOnCancel } from './common/cancel.js'
 import { PhaseTimer, setBuildOutputs, writeBuildSummary } from './common/report.js'
 import { neutralise } from './common/untrusted.js'
 import { readBuildInputs, runnerArchitecture } from './inputs/build-inputs.js'
+import { checkOutputWritable } from './inputs/output.js'
+import { actionInput } from './inputs/read.js'
 import { readSmokeInputs, smokeTestPhase } from './invoke/smoke.js'
 import { assembleLayer } from './layer/assemble.js'
-import { PROBE_PREFIX, resolveExtraFiles } from './layer/extra-files.js'
+import { resolveExtraFiles } from './layer/extra-files.js'
 import { fetchLibraries } from './layer/fetch-libraries.js'
 import { maskAwsSecrets } from './publish/clients.js'
 import { publishLayer, readPublishInputs } from './publish/index.js'
@@ -19,43 +21,6 @@ import { publishLayer, readPublishInputs } from './publish/index.js'
 /** runtime/ ships with the action: find it beside the bundle, never in the user's workspace. */
 export function runtimeDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'runtime')
-}
-
-/** A zip file starts with a local file header, or is empty: the end record alone. */
-async function isZip(file: string): Promise<boolean> {
-  const handle = await fs.open(file, 'r')
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0)
-    const magic = buffer.toString('latin1', 0, bytesRead)
-    return magic === 'PK\x03\x04' || magic === 'PK\x05\x06'
-  } finally {
-    await handle.close()
-  }
-}
-
-/**
- * The output must be creatable before minutes of work go into it: a file is
- * created and removed beside it. Only a zip may be replaced, so a wrong path
- * cannot overwrite an unrelated file.
- */
-export async function checkOutputWritable(output: string): Promise<void> {
-  const existing = await fs.lstat(output).catch(() => undefined)
-  if (existing?.isDirectory()) {
-    throw new Error(`Input 'output': ${output} is a directory; give the path of a .zip file.`)
-  }
-  if (existing && (!existing.isFile() || !(await isZip(output)))) {
-    throw new Error(
-      `Input 'output': ${output} exists and is not a zip file; refusing to replace it.`,
-    )
-  }
-  const probe = path.join(path.dirname(output), `${PROBE_PREFIX}${process.pid}`)
-  try {
-    await fs.mkdir(path.dirname(output), { recursive: true })
-    await fs.writeFile(probe, '', { flag: 'wx' })
-    await fs.rm(probe)
-  } catch (error) {
-    throw new Error(`Input 'output': cannot write ${output}: ${(error as Error).message}`)
-  }
 }
 
 /**
@@ -71,9 +36,15 @@ export async function run(): Promise<void> {
   try {
     const inputs = readBuildInputs()
     const publishInputs = readPublishInputs()
-    const smokeInputs = readSmokeInputs((name) => core.getInput(name), inputs.workspace)
+    const smokeInputs = readSmokeInputs(actionInput, inputs.workspace)
     const builder = selectBuilder(inputs, runnerArchitecture())
     const extraFiles = await resolveExtraFiles(inputs.extraFiles, inputs.workspace, inputs.output)
+    const sharedLibraries = await resolveExtraFiles(
+      inputs.sharedLibraries,
+      inputs.workspace,
+      inputs.output,
+      'shared-libraries',
+    )
     await checkOutputWritable(inputs.output)
     workDir = await fs.mkdtemp(path.join(tempDir, 'picolisp-layer-'))
     removeOnCancel(workDir)
@@ -89,7 +60,13 @@ export async function run(): Promise<void> {
     )
     const { layer, unzippedSize } = await timer.time('Layer zip', () =>
       assembleLayer(
-        { buildDir: picolisp.dir, runtimeDir: runtimeDir(), libraries, extraFiles },
+        {
+          buildDir: picolisp.dir,
+          runtimeDir: runtimeDir(),
+          libraries,
+          extraFiles,
+          sharedLibraries,
+        },
         inputs.output,
         picolisp.version,
       ),

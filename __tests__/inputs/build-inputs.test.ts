@@ -1,14 +1,14 @@
 import { afterEach, expect, test } from 'vitest'
 import {
-  InputError,
   parseArchitecture,
   parseSha256,
   parseVersion,
   readBuildInputs,
   siblingUrl,
 } from '../../src/inputs/build-inputs.js'
-import { LIBRARIES } from '../../src/layer/libraries.js'
-import { DEFAULT_VERSION, KNOWN_SHA256 } from '../../src/source/releases.js'
+import { InputError } from '../../src/inputs/input-error.js'
+import { LIBRARIES } from '../../src/inputs/libraries.js'
+import { DEFAULT_VERSION, KNOWN_SHA256 } from '../../src/inputs/releases.js'
 
 const saved = { ...process.env }
 afterEach(() => {
@@ -29,7 +29,7 @@ test('sha256 must be 64 hex digits and is lower-cased', () => {
   expect(parseSha256('source-sha256', 'AB'.repeat(32))).toBe('ab'.repeat(32))
   expect(parseSha256('source-sha256', '')).toBeUndefined()
   expect(() => parseSha256('source-sha256', 'xyz')).toThrow(
-    /Input 'source-sha256' must be a sha256/,
+    /Input 'source-sha256': must be a sha256/,
   )
 })
 
@@ -37,7 +37,7 @@ test('architectures take Lambda names, and aliases with a notice', () => {
   expect(parseArchitecture('arm64')).toBe('arm64')
   expect(parseArchitecture('aarch64')).toBe('arm64')
   expect(parseArchitecture('amd64')).toBe('x86_64')
-  expect(() => parseArchitecture('i386')).toThrow(/Input 'architecture' must be x86_64 or arm64/)
+  expect(() => parseArchitecture('i386')).toThrow(/Input 'architecture': must be x86_64 or arm64/)
 })
 
 test('a LICENSE sits beside its library, for URLs and paths', () => {
@@ -65,5 +65,5 @@ test('a library can be left out', () => {
 
 test('booleans must be booleans', () => {
   process.env.INPUT_CACHE = 'yes'
-  expect(() => readBuildInputs()).toThrow(/Input 'cache' must be true or false, got 'yes'/)
+  expect(() => readBuildInputs()).toThrow(/Input 'cache': must be true or false, got 'yes'/)
 })

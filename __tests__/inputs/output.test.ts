@@ -3,7 +3,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { beforeAll, expect, test } from 'vitest'
 import { parseOutput } from '../../src/inputs/build-inputs.js'
-import { checkOutputWritable } from '../../src/main.js'
+import { checkOutputWritable } from '../../src/inputs/output.js'
 
 let dir: string
 beforeAll(async () => {
@@ -20,13 +20,13 @@ test('output is a .zip path resolved in the workspace, the default when empty', 
 test.each(['../victim.txt', 'layer', 'layer.zip.txt', '/etc/passwd'])(
   "'%s' is refused: output must name a .zip",
   (value) => {
-    expect(() => parseOutput(value, '/ws', 'x.zip')).toThrow(/Input 'output' must name a \.zip/)
+    expect(() => parseOutput(value, '/ws', 'x.zip')).toThrow(/Input 'output': must name a \.zip/)
   },
 )
 
 test('an output containing a newline is refused', () => {
   expect(() => parseOutput('layer.zip\n::warning::x.zip', '/ws', 'x.zip')).toThrow(
-    /Input 'output' must be one path on one line/,
+    /Input 'output': must be one path on one line/,
   )
 })
 

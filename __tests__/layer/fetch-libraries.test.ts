@@ -4,8 +4,8 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { LibrarySource } from '../../src/inputs/build-inputs.js'
+import { LIBRARIES } from '../../src/inputs/libraries.js'
 import { fetchLibraries } from '../../src/layer/fetch-libraries.js'
-import { LIBRARIES } from '../../src/layer/libraries.js'
 import { type FileServer, serveFiles } from '../support/pil-source.js'
 
 // A runner without network access fails on the first library it downloads: the

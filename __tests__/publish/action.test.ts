@@ -249,26 +249,26 @@ describe('the action publishing a layer', () => {
   })
 
   const badInputs: [string, Record<string, string>, string][] = [
-    ['publish', { publish: 'sure' }, "Input 'publish' must be true or false"],
-    ['dry-run', { 'dry-run': 'yes' }, "Input 'dry-run' must be true or false"],
-    ['skip-unchanged', { 'skip-unchanged': 'no' }, "Input 'skip-unchanged' must be true or false"],
-    ['layer-name', { 'layer-name': 'pico/lisp' }, "Input 'layer-name' must be 1 to 140"],
+    ['publish', { publish: 'sure' }, "Input 'publish': must be true or false"],
+    ['dry-run', { 'dry-run': 'yes' }, "Input 'dry-run': must be true or false"],
+    ['skip-unchanged', { 'skip-unchanged': 'no' }, "Input 'skip-unchanged': must be true or false"],
+    ['layer-name', { 'layer-name': 'pico/lisp' }, "Input 'layer-name': must be 1 to 140"],
     [
       'regions',
       { regions: 'us-east-1 moon-base-1x' },
-      "Input 'regions' must list AWS region codes",
+      "Input 'regions': must list AWS region codes",
     ],
-    ['regions (none)', { regions: '' }, "Input 'regions' is empty"],
-    ['description', { description: 'x'.repeat(257) }, "Input 'description' must be at most 256"],
+    ['regions (none)', { regions: '' }, "Input 'regions': is empty"],
+    ['description', { description: 'x'.repeat(257) }, "Input 'description': must be at most 256"],
     [
       'license-info',
       { 'license-info': 'x'.repeat(513) },
-      "Input 'license-info' must be at most 512",
+      "Input 'license-info': must be at most 512",
     ],
     ['compatible-runtimes', { 'compatible-runtimes': 'pil21' }, "Input 'compatible-runtimes'"],
-    ['share-with', { 'share-with': 'everyone' }, "Input 'share-with' must list '*'"],
-    ['keep-versions', { 'keep-versions': 'all' }, "Input 'keep-versions' must be a whole number"],
-    ['s3-bucket', { 's3-bucket': 'Bad_Bucket' }, "Input 's3-bucket' must be an S3 bucket name"],
+    ['share-with', { 'share-with': 'everyone' }, "Input 'share-with': must list '*'"],
+    ['keep-versions', { 'keep-versions': 'all' }, "Input 'keep-versions': must be a whole number"],
+    ['s3-bucket', { 's3-bucket': 'Bad_Bucket' }, "Input 's3-bucket': must be an S3 bucket name"],
   ]
   it.each(badInputs)(
     'fails on a bad %s before any build or AWS work',

@@ -45,6 +45,7 @@ describe('the runtime in its layer', () => {
       runtimeDir: dir,
       libraries: [],
       extraFiles: [],
+      sharedLibraries: [],
     })
     await writeZip(entries, join(dir, 'layer.zip'))
     const listing = execFileSync('zipinfo', [join(dir, 'layer.zip'), 'bootstrap'], {

@@ -5,6 +5,7 @@ import * as exec from '@actions/exec'
 import { prepareGlibcBinding, shellQuote } from './glibc-binding.js'
 import { foldShippedIr } from './ir-compat.js'
 import { type LlvmToolchain, llvmMajor, makefileOptFlags, makeVariables } from './toolchain.js'
+import { InputError } from '../inputs/input-error.js'
 
 const LOG_TAIL_LINES = 30
 
@@ -83,8 +84,9 @@ export async function interpreterVersion(home: string): Promise<string> {
 /** The built interpreter must be the release that was asked for. */
 export function checkVersion(requested: string, built: string): void {
   if (requested === 'rolling' || built.startsWith(`${requested}.`)) return
-  throw new Error(
-    `Input 'picolisp-version' asks for ${requested}, but the interpreter built from the source ` +
+  throw new InputError(
+    'picolisp-version',
+    `asks for ${requested}, but the interpreter built from the source ` +
       `tarball reports ${built}. Check 'source-url' (and 'source-sha256').`,
   )
 }

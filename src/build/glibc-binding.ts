@@ -2,7 +2,8 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
-import { compareVersions, GLIBC_LIBRARIES, MAX_GLIBC } from '../layer/compat.js'
+import { GLIBC_LIBRARIES, MAX_GLIBC } from '../common/lambda-limits.js'
+import { compareVersions } from '../common/versions.js'
 
 /*
  * Why: glibc gives a function a new symbol version when its behaviour changes

@@ -1,8 +1,10 @@
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import type { Architecture } from '../common/types.js'
-import { LIBRARIES, type LibraryPin } from '../layer/libraries.js'
-import { DEFAULT_VERSION, KNOWN_SHA256, releaseUrl } from '../source/releases.js'
+import { InputError } from './input-error.js'
+import { LIBRARIES, type LibraryPin } from './libraries.js'
+import { actionInput, boolean, type InputReader, lines, text } from './read.js'
+import { DEFAULT_VERSION, KNOWN_SHA256, releaseUrl } from './releases.js'
 
 /** A bundled library as this run fetches it. */
 export interface LibrarySource {
@@ -29,40 +31,24 @@ export interface BuildInputs {
   cache: boolean
   libraries: LibrarySource[]
   extraFiles: string[]
+  /** Globs of shared objects for the layer's lib/ (/opt/lib, on Lambda's library path). */
+  sharedLibraries: string[]
   workspace: string
   /** Absolute path of the zip to write. */
   output: string
 }
 
-/** Thrown for input that cannot work; the message names the input and what was expected. */
-export class InputError extends Error {}
-
 const SHA256 = /^[0-9a-f]{64}$/
-
-function text(name: string): string {
-  return core.getInput(name).trim()
-}
-
-/** Like core.getBooleanInput, but with the action.yml default when the input is unset. */
-export function booleanInput(name: string, fallback: boolean): boolean {
-  return parseBoolean(name, text(name), fallback)
-}
-
-/** The YAML 1.2 core booleans core.getBooleanInput accepts; empty gives `fallback`. */
-export function parseBoolean(name: string, value: string, fallback: boolean): boolean {
-  if (value === '') return fallback
-  if (/^(true|True|TRUE)$/.test(value)) return true
-  if (/^(false|False|FALSE)$/.test(value)) return false
-  throw new InputError(`Input '${name}' must be true or false, got '${value}'.`)
-}
 
 export function parseVersion(value: string): string {
   const version = value || DEFAULT_VERSION
   if (version === 'rolling') return version
   const match = /^(\d{2})\.(\d{1,2})$/.exec(version)
   if (!match || Number(match[2]) < 1 || Number(match[2]) > 12) {
-    throw new InputError(
-      `Input 'picolisp-version' must be a release as YY.M (for example ${DEFAULT_VERSION}) or 'rolling', got '${version}'.`,
+    throw InputError.invalid(
+      'picolisp-version',
+      `must be a release as YY.M (for example ${DEFAULT_VERSION}) or 'rolling'`,
+      version,
     )
   }
   return version
@@ -72,9 +58,7 @@ export function parseSha256(name: string, value: string): string | undefined {
   if (value === '') return undefined
   const digest = value.toLowerCase()
   if (!SHA256.test(digest)) {
-    throw new InputError(
-      `Input '${name}' must be a sha256 digest of 64 hexadecimal characters, got '${value}'.`,
-    )
+    throw InputError.invalid(name, 'must be a sha256 digest of 64 hexadecimal characters', value)
   }
   return digest
 }
@@ -93,8 +77,10 @@ export function parseArchitecture(value: string): Architecture {
     core.notice(`Input 'architecture': '${value}' is read as '${alias}', the name Lambda uses.`)
     return alias
   }
-  throw new InputError(
-    `Input 'architecture' must be x86_64 or arm64 (amd64 and aarch64 are accepted), got '${value}'.`,
+  throw InputError.invalid(
+    'architecture',
+    'must be x86_64 or arm64 (amd64 and aarch64 are accepted)',
+    value,
   )
 }
 
@@ -103,26 +89,27 @@ export type BuilderName = 'native' | 'docker'
 export function parseBuilder(value: string): BuilderName {
   if (value === '' || value === 'native') return 'native'
   if (value === 'docker') return 'docker'
-  throw new InputError(`Input 'builder' must be 'native' or 'docker', got '${value}'.`)
+  throw InputError.invalid('builder', "must be 'native' or 'docker'", value)
 }
 
 /** 'builder-image' only means something to the Docker builder: elsewhere it is a mistake. */
 export function parseBuilderImage(value: string, builder: BuilderName): string {
   if (value !== '' && builder !== 'docker') {
     throw new InputError(
-      `Input 'builder-image' applies only to builder 'docker', but 'builder' is '${builder}'.`,
+      'builder-image',
+      `applies only to builder 'docker', but 'builder' is '${builder}'.`,
     )
   }
   return value
 }
 
-function libraryInputs(pin: LibraryPin): LibrarySource | undefined {
-  if (!booleanInput(`include-${pin.id}`, true)) return undefined
-  const url = text(`${pin.id}-url`)
-  const digests = text(`${pin.id}-sha256`)
+function libraryInputs(read: InputReader, pin: LibraryPin): LibrarySource | undefined {
+  if (!boolean(read, `include-${pin.id}`, true)) return undefined
+  const url = text(read, `${pin.id}-url`)
+  const digests = text(read, `${pin.id}-sha256`)
   if (url === '') {
     if (digests !== '') {
-      throw new InputError(`Input '${pin.id}-sha256' only applies together with '${pin.id}-url'.`)
+      throw new InputError(`${pin.id}-sha256`, `only applies together with '${pin.id}-url'.`)
     }
     return {
       pin,
@@ -134,7 +121,8 @@ function libraryInputs(pin: LibraryPin): LibrarySource | undefined {
   }
   if (digests === '') {
     throw new InputError(
-      `Input '${pin.id}-url' needs '${pin.id}-sha256': the sha256 of ${pin.file} (optionally followed by ',<sha256 of LICENSE>').`,
+      `${pin.id}-url`,
+      `needs '${pin.id}-sha256': the sha256 of ${pin.file} (optionally followed by ',<sha256 of LICENSE>').`,
     )
   }
   const [fileDigest, licenseDigest = ''] = digests.split(',').map((d) => d.trim())
@@ -157,43 +145,41 @@ export function siblingUrl(location: string, name: string): string {
 /** The zip to write: a `.zip` name on one line, relative to the workspace. */
 export function parseOutput(value: string, workspace: string, fallback: string): string {
   if (/[\r\n]/.test(value)) {
-    throw new InputError(
-      `Input 'output' must be one path on one line, got ${JSON.stringify(value)}.`,
-    )
+    throw InputError.invalid('output', 'must be one path on one line', value)
   }
   const output = path.resolve(workspace, value || fallback)
   if (!/\.zip$/i.test(output)) {
-    throw new InputError(`Input 'output' must name a .zip file, got '${value}'.`)
+    throw InputError.invalid('output', 'must name a .zip file', value)
   }
   return output
 }
 
-export function readBuildInputs(): BuildInputs {
-  const version = parseVersion(text('picolisp-version'))
-  const architecture = parseArchitecture(text('architecture'))
+export function readBuildInputs(read: InputReader = actionInput): BuildInputs {
+  const version = parseVersion(text(read, 'picolisp-version'))
+  const architecture = parseArchitecture(text(read, 'architecture'))
   const workspace = path.resolve(process.env.GITHUB_WORKSPACE || process.cwd())
   const output = parseOutput(
-    text('output'),
+    text(read, 'output'),
     workspace,
     `picolisp-layer-${version}-${architecture}.zip`,
   )
-  const sourceSha256 = parseSha256('source-sha256', text('source-sha256'))
-  const builder = parseBuilder(text('builder'))
+  const sourceSha256 = parseSha256('source-sha256', text(read, 'source-sha256'))
+  const builder = parseBuilder(text(read, 'builder'))
   return {
     version,
-    sourceUrl: text('source-url') || releaseUrl(version),
+    sourceUrl: text(read, 'source-url') || releaseUrl(version),
     sourceSha256: sourceSha256 ?? KNOWN_SHA256[version],
     sourceSha256FromTable: sourceSha256 === undefined && KNOWN_SHA256[version] !== undefined,
     architecture,
     builder,
-    builderImage: parseBuilderImage(text('builder-image'), builder),
-    installDependencies: booleanInput('install-dependencies', true),
-    cache: booleanInput('cache', true),
-    libraries: LIBRARIES.map(libraryInputs).filter((l): l is LibrarySource => l !== undefined),
-    extraFiles: core
-      .getMultilineInput('extra-files')
-      .map((line) => line.trim())
-      .filter((line) => line !== '' && !line.startsWith('#')),
+    builderImage: parseBuilderImage(text(read, 'builder-image'), builder),
+    installDependencies: boolean(read, 'install-dependencies', true),
+    cache: boolean(read, 'cache', true),
+    libraries: LIBRARIES.map((pin) => libraryInputs(read, pin)).filter(
+      (l): l is LibrarySource => l !== undefined,
+    ),
+    extraFiles: lines(read, 'extra-files'),
+    sharedLibraries: lines(read, 'shared-libraries'),
     workspace,
     output,
   }

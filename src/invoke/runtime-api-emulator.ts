@@ -8,9 +8,9 @@ import {
   type ServerResponse,
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { MAX_PAYLOAD_BYTES } from '../common/lambda-limits.js'
 import {
   type Framing,
-  MAX_PAYLOAD_BYTES,
   renderAccepted,
   renderFailure,
   renderInvalidFunctionResponseMode,
@@ -23,7 +23,8 @@ import {
   writeEvent,
 } from './runtime-api-rendering.js'
 
-export { type Framing, MAX_PAYLOAD_BYTES } from './runtime-api-rendering.js'
+export { MAX_PAYLOAD_BYTES } from '../common/lambda-limits.js'
+export type { Framing } from './runtime-api-rendering.js'
 
 /*
  * The Lambda Runtime API on 127.0.0.1, modelled on the Runtime Interface

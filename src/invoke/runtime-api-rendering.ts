@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import { MAX_PAYLOAD_BYTES } from '../common/lambda-limits.js'
 
 // The bytes the Lambda Runtime API puts on the wire, as the Runtime Interface
 // Emulator (RIE, the same Go code as Lambda's) renders them: its
@@ -14,9 +15,6 @@ export type Framing = 'lambda' | 'content-length'
 
 /** net/http's bufferBeforeChunkingSize: the largest body sent with a Content-Length. */
 export const GO_BUFFERED_BODY_BYTES = 2048
-
-/** RIE's interop.MaxPayloadSize: 6 MiB + 100 bytes, for events and responses. */
-export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024 + 100
 
 /**
  * Writes a 200 with the event. Headers go out in Go's order (its own sorted,

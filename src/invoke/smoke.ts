@@ -4,6 +4,8 @@ import * as core from '@actions/core'
 import * as glob from '@actions/glob'
 import { hasJobSummary, humanSize } from '../common/report.js'
 import { neutralise, neutraliseHtml } from '../common/untrusted.js'
+import { InputError } from '../inputs/input-error.js'
+import { type InputReader, lines, text } from '../inputs/read.js'
 import { checkHandler, parseEvent, readEventFile } from './event.js'
 import { unpackLayer } from './layer.js'
 import { InvokeSession, type InvokeStatus, reportLine } from './session.js'
@@ -30,26 +32,20 @@ export interface SmokeResult {
 const EXPECTED = '.expected.json'
 
 /** Reads test-handler, test-task-root and test-events; undefined when no smoke test is asked for. */
-export function readSmokeInputs(
-  getInput: (name: string) => string,
-  workspace: string,
-): SmokeInputs | undefined {
-  const handler = getInput('test-handler').trim()
-  const events = getInput('test-events')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
+export function readSmokeInputs(read: InputReader, workspace: string): SmokeInputs | undefined {
+  const handler = text(read, 'test-handler')
+  const events = lines(read, 'test-events')
   if (!handler && events.length === 0) return undefined
-  if (!handler) throw new Error("Input 'test-events' needs 'test-handler' (<file>.<function>).")
+  if (!handler) throw new InputError('test-events', "needs 'test-handler' (<file>.<function>).")
   if (events.length === 0) {
-    throw new Error("Input 'test-handler' needs 'test-events': the event files to run it with.")
+    throw new InputError('test-handler', "needs 'test-events': the event files to run it with.")
   }
   try {
     checkHandler(handler)
   } catch (error) {
-    throw new Error(`Input 'test-handler': ${(error as Error).message}`)
+    throw new InputError('test-handler', (error as Error).message)
   }
-  const taskRoot = path.resolve(workspace, getInput('test-task-root').trim() || '.')
+  const taskRoot = path.resolve(workspace, text(read, 'test-task-root') || '.')
   return { handler, taskRoot, events, workspace }
 }
 
@@ -62,7 +58,7 @@ async function eventFiles(inputs: SmokeInputs): Promise<string[]> {
     })
     const matched = (await globber.glob()).filter((f) => !f.endsWith(EXPECTED)).sort()
     if (matched.length === 0) {
-      throw new Error(`Input 'test-events': '${pattern}' matches no event file.`)
+      throw new InputError('test-events', `'${pattern}' matches no event file.`)
     }
     for (const file of matched) if (!files.includes(file)) files.push(file)
   }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { isRuntimeFile, listFiles } from '../build/collect.js'
 import type { BuiltLayer } from '../common/types.js'
+import { InputError } from '../inputs/input-error.js'
 import { sha256File } from '../source/download.js'
 import { checkCompatibility } from './compat.js'
 import { elfArchitecture } from './elf.js'
@@ -48,6 +49,43 @@ export interface LayerParts {
   runtimeDir: string
   libraries: FetchedLibrary[]
   extraFiles: ExtraFile[]
+  /** Shared objects for the layer's lib/, which Lambda puts on LD_LIBRARY_PATH (/opt/lib). */
+  sharedLibraries: ExtraFile[]
+}
+
+/** Where input 'shared-libraries' puts its files: /opt/lib is on Lambda's library path. */
+export const SHARED_LIBRARY_DIR = 'lib'
+
+const SHARED_OBJECT = /\.so(\.\d+)*$/
+
+/** lib/<name> for each shared library; names must be shared objects, each name once. */
+function sharedLibraryEntries(libraries: ExtraFile[]): Promise<ZipEntry[]> {
+  const byName = new Map<string, ExtraFile>()
+  for (const library of libraries) {
+    const name = path.basename(library.relative)
+    if (!SHARED_OBJECT.test(name)) {
+      throw InputError.invalid(
+        'shared-libraries',
+        'must name shared objects (lib<name>.so or lib<name>.so.<version>)',
+        library.relative,
+      )
+    }
+    const other = byName.get(name)
+    if (other) {
+      throw new InputError(
+        'shared-libraries',
+        `${other.relative} and ${library.relative} would both be the layer's ${SHARED_LIBRARY_DIR}/${name}; keep one.`,
+      )
+    }
+    byName.set(name, library)
+  }
+  return Promise.all(
+    [...byName].map(async ([name, library]) => ({
+      name: `${SHARED_LIBRARY_DIR}/${name}`,
+      source: library.path,
+      mode: await modeOf(library.path),
+    })),
+  )
 }
 
 /** Every file of the layer with its name in the zip. */
@@ -69,12 +107,14 @@ export async function layerEntries(parts: LayerParts): Promise<ZipEntry[]> {
       { name: `${HOME}/${library.folder}/LICENSE`, source: library.licensePath, mode: 0o644 },
     )
   }
+  entries.push(...(await sharedLibraryEntries(parts.sharedLibraries)))
   const taken = new Set(entries.map((entry) => entry.name))
   for (const extra of parts.extraFiles) {
     const name = `${HOME}/${extra.relative.split(path.sep).join('/')}`
     if (taken.has(name)) {
-      throw new Error(
-        `Input 'extra-files': ${extra.relative} would replace the layer's own ${name}; move or rename it.`,
+      throw new InputError(
+        'extra-files',
+        `${extra.relative} would replace the layer's own ${name}; move or rename it.`,
       )
     }
     taken.add(name)
@@ -84,7 +124,7 @@ export async function layerEntries(parts: LayerParts): Promise<ZipEntry[]> {
 }
 
 const isElfCandidate = (name: string): boolean =>
-  name === `${HOME}/bin/picolisp` || /\.so(\.\d+)*$/.test(name)
+  name === `${HOME}/bin/picolisp` || SHARED_OBJECT.test(name)
 
 /**
  * Builds the zip at `output`: checks the interpreter and every shared object
@@ -97,7 +137,9 @@ export async function assembleLayer(
 ): Promise<{ layer: BuiltLayer; unzippedSize: number }> {
   const entries = await layerEntries(parts)
   const bundled = new Set(
-    entries.filter((e) => e.name.startsWith('lib/')).map((e) => path.posix.basename(e.name)),
+    entries
+      .filter((e) => e.name.startsWith(`${SHARED_LIBRARY_DIR}/`))
+      .map((e) => path.posix.basename(e.name)),
   )
   await checkCompatibility(
     entries.filter((e) => isElfCandidate(e.name)),

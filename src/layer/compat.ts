@@ -1,35 +1,6 @@
 import * as exec from '@actions/exec'
-
-/** provided.al2023 ships glibc 2.34: a newer symbol version fails to load there. */
-export const MAX_GLIBC = '2.34'
-
-/** glibc's libraries that a pil21 build links. */
-export const GLIBC_LIBRARIES: readonly string[] = [
-  'libc.so.6',
-  'libm.so.6',
-  'libdl.so.2',
-  'libpthread.so.0',
-  'librt.so.1',
-  'libutil.so.1',
-]
-
-/** Shared libraries in the provided.al2023 base image (glibc's own and the documented extras). */
-export const AL2023_LIBRARIES: ReadonlySet<string> = new Set([
-  ...GLIBC_LIBRARIES,
-  'libresolv.so.2',
-  'ld-linux-x86-64.so.2',
-  'ld-linux-aarch64.so.1',
-  'libgcc_s.so.1',
-  'libffi.so.8',
-  'libreadline.so.8',
-  'libhistory.so.8',
-  'libtinfo.so.6',
-  'libncursesw.so.6',
-  'libssl.so.3',
-  'libcrypto.so.3',
-  'libcurl.so.4',
-  'libz.so.1',
-])
+import { AL2023_LIBRARIES, MAX_GLIBC } from '../common/lambda-limits.js'
+import { compareVersions } from '../common/versions.js'
 
 export interface ElfNeeds {
   /** DT_NEEDED entries. */
@@ -48,17 +19,6 @@ export function parseReadelf(output: string): ElfNeeds {
     version: m[2],
   }))
   return { libraries, glibcSymbols }
-}
-
-/** Compares dotted versions numerically: 2.34 < 2.35, 2.3.4 < 2.34. */
-export function compareVersions(a: string, b: string): number {
-  const x = a.split('.').map(Number)
-  const y = b.split('.').map(Number)
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0)
-    if (d !== 0) return d
-  }
-  return 0
 }
 
 /** Problems that would stop `file` from loading on provided.al2023, as sentences with a remedy. */
@@ -81,8 +41,8 @@ export function compatProblems(
   for (const library of needs.libraries) {
     if (!AL2023_LIBRARIES.has(library) && !bundled.has(library)) {
       problems.push(
-        `${file} needs ${library}, which provided.al2023 does not have: bundle it in the layer's lib/ ` +
-          'or build without it.',
+        `${file} needs ${library}, which provided.al2023 does not have: list that library in ` +
+          "input 'shared-libraries' (the layer's lib/, on Lambda's library path) or build without it.",
       )
     }
   }
@@ -91,7 +51,7 @@ export function compatProblems(
 
 /**
  * Checks every ELF file against provided.al2023: glibc symbol versions and
- * needed libraries (those in the base image or bundled in the layer's lib/).
+ * needed libraries (those in the base image or shipped in the layer's lib/).
  */
 export async function checkCompatibility(
   files: { name: string; source: string }[],

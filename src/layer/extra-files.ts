@@ -1,10 +1,9 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as glob from '@actions/glob'
+import { InputError } from '../inputs/input-error.js'
+import { PROBE_PREFIX } from '../inputs/output.js'
 import type { ExtraFile } from './assemble.js'
-
-/** The file the output check creates and removes beside the zip (see main.ts). */
-export const PROBE_PREFIX = '.picolisp-layer-probe-'
 
 /** A pattern segment as a regular expression: `*` and `?` are wildcards, the rest literal. */
 function segmentPattern(segment: string): RegExp {
@@ -56,17 +55,18 @@ async function matchFiles(pattern: string, root: string): Promise<string[]> {
   return globber.glob()
 }
 
-const outsideError = (match: string, root: string): Error =>
-  new Error(
-    `Input 'extra-files': ${match} is outside the workspace ${root}; only workspace files can go into the layer.`,
+const outsideError = (match: string, root: string, input: string): Error =>
+  new InputError(
+    input,
+    `${match} is outside the workspace ${root}; only workspace files can go into the layer.`,
   )
 
 /** The real file behind a match, checked to be a regular file inside the workspace. */
-async function checkedTarget(match: string, root: string): Promise<string> {
+async function checkedTarget(match: string, root: string, input: string): Promise<string> {
   const real = await fs.realpath(match)
-  if (isOutside(path.relative(root, real))) throw outsideError(match, root)
+  if (isOutside(path.relative(root, real))) throw outsideError(match, root, input)
   if (!(await fs.stat(real)).isFile()) {
-    throw new Error(`Input 'extra-files': ${match} is not a regular file.`)
+    throw new InputError(input, `${match} is not a regular file.`)
   }
   return real
 }
@@ -83,6 +83,7 @@ export async function resolveExtraFiles(
   patterns: string[],
   workspace: string,
   output: string,
+  input = 'extra-files',
 ): Promise<ExtraFile[]> {
   const root = await fs.realpath(workspace)
   const realOutput = path.join(
@@ -101,16 +102,17 @@ export async function resolveExtraFiles(
     for (const match of await matchFiles(pattern, root)) {
       const relative = path.relative(root, match)
       // Before the exclusions: a name outside starts with '..', which would look hidden.
-      if (isOutside(relative)) throw outsideError(match, root)
+      if (isOutside(relative)) throw outsideError(match, root, input)
       if (excluded(relative, pattern, match, realOutput)) continue
-      const real = await checkedTarget(match, root)
+      const real = await checkedTarget(match, root, input)
       if (isOwnFile(real, realOutput)) continue
       files.set(relative, { relative, path: real })
       shipped++
     }
     if (shipped === 0) {
-      throw new Error(
-        `Input 'extra-files': '${pattern}' matches no file in the workspace ${root} ` +
+      throw new InputError(
+        input,
+        `'${pattern}' matches no file in the workspace ${root} ` +
           "(.git/, the action's own zips and dotfiles the pattern does not name are never shipped).",
       )
     }

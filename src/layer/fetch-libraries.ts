@@ -1,7 +1,7 @@
 import type { LibrarySource } from '../inputs/build-inputs.js'
+import type { LibraryPin } from '../inputs/libraries.js'
 import { fetchFile, verifySha256 } from '../source/download.js'
 import type { FetchedLibrary } from './assemble.js'
-import type { LibraryPin } from './libraries.js'
 
 /** What a runner without network access can do instead of downloading the library. */
 export function libraryRemedy(pin: LibraryPin): string {

@@ -1,3 +1,6 @@
+/** Regions worked on at once: enough to overlap uploads, few enough to stay under API rate limits. */
+export const REGION_CONCURRENCY = 4
+
 /** Maps `items` through `work` with at most `limit` running at once, keeping input order. */
 export async function mapWithLimit<T, R>(
   items: readonly T[],

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises'
 import * as core from '@actions/core'
+import { DIRECT_UPLOAD_LIMIT } from '../common/lambda-limits.js'
 import { humanSize } from '../common/report.js'
 import type { BuiltLayer } from '../common/types.js'
 import { neutralise } from '../common/untrusted.js'
-import { mapWithLimit } from './concurrency.js'
+import { mapWithLimit, REGION_CONCURRENCY } from './concurrency.js'
 import type { PublishInputs } from './inputs.js'
-import { DIRECT_UPLOAD_LIMIT, REGION_CONCURRENCY } from './limits.js'
 import { desiredMetadata } from './plan.js'
 import { publishRegion } from './region.js'
 import { setPublishOutputs, writePublishSummary } from './summary.js'
@@ -24,11 +24,6 @@ export async function publishLayer(inputs: PublishInputs, layer: BuiltLayer): Pr
     )
   }
   const desired = desiredMetadata(inputs, layer)
-  if (desired.description.length > 256) {
-    throw new Error(
-      `The layer description is over 256 characters: ${neutralise(desired.description)}`,
-    )
-  }
   const zip = await readFile(layer.zipPath)
   core.info(
     `${inputs.dryRun ? 'Planning (dry run)' : 'Publishing'} ${inputs.layerName} ` +

@@ -1,13 +1,19 @@
-import * as core from '@actions/core'
 import { Runtime } from '@aws-sdk/client-lambda'
-import { parseBoolean } from '../inputs/build-inputs.js'
+import {
+  COMPATIBLE_RUNTIMES_MAX,
+  DESCRIPTION_MAX,
+  LAYER_NAME,
+  LICENSE_INFO_MAX,
+} from '../common/lambda-limits.js'
+import { InputError } from '../inputs/input-error.js'
+import { actionInput, boolean, type InputReader } from '../inputs/read.js'
 
 /** Everything the publish phase needs from the workflow, validated. */
 export interface PublishInputs {
   layerName: string
   /** In the order the user wrote them; the first one feeds the single-value outputs. */
   regions: string[]
-  /** Undefined means "derive from the built layer" (see layer-metadata.ts). */
+  /** Undefined means "derive from the built layer" (see plan.ts, desiredMetadata). */
   description: string | undefined
   licenseInfo: string
   compatibleRuntimes: string[]
@@ -30,10 +36,6 @@ export interface AwsTimeouts {
   idle: number
 }
 
-/** Reads one input by its action.yml name; '' when absent. */
-export type InputReader = (name: string) => string
-
-const LAYER_NAME = /^[A-Za-z0-9_-]{1,140}$/
 // us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1 ...
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/
 const ACCOUNT_ID = /^\d{12}$/
@@ -46,17 +48,17 @@ const KNOWN_RUNTIMES = new Set<string>(Object.values(Runtime))
  * seconds rather than after a compile. Returns undefined when neither `publish` nor
  * `dry-run` asks for the publish phase; `dry-run` alone previews publishing.
  */
-export function readPublishInputs(): PublishInputs | undefined {
-  return parsePublishInputs((name) => core.getInput(name), process.env)
+export function readPublishInputs(read: InputReader = actionInput): PublishInputs | undefined {
+  return parsePublishInputs(read, process.env)
 }
 
 export function parsePublishInputs(
   input: InputReader,
   env: NodeJS.ProcessEnv,
 ): PublishInputs | undefined {
-  const publish = parseBoolean('publish', input('publish').trim(), false)
-  const dryRun = parseBoolean('dry-run', input('dry-run').trim(), false)
-  const skipUnchanged = parseBoolean('skip-unchanged', input('skip-unchanged').trim(), true)
+  const publish = boolean(input, 'publish', false)
+  const dryRun = boolean(input, 'dry-run', false)
+  const skipUnchanged = boolean(input, 'skip-unchanged', true)
   if (!publish && !dryRun) return undefined
 
   const regions = parseRegions(input('regions'), env)
@@ -83,14 +85,10 @@ export function splitList(value: string): string[] {
   return [...new Set(value.split(/[\s,]+/).filter((item) => item !== ''))]
 }
 
-function invalid(name: string, expected: string, got: string): Error {
-  return new Error(`Input '${name}' ${expected}; got ${JSON.stringify(got)}`)
-}
-
 function parseLayerName(raw: string): string {
   const name = raw.trim() || 'picolisp'
   if (!LAYER_NAME.test(name)) {
-    throw invalid(
+    throw InputError.invalid(
       'layer-name',
       'must be 1 to 140 letters, digits, hyphens or underscores (a plain layer name, not an ARN)',
       name,
@@ -103,14 +101,15 @@ function parseRegions(raw: string, env: NodeJS.ProcessEnv): string[] {
   const fromEnv = env.AWS_REGION || env.AWS_DEFAULT_REGION || ''
   const regions = splitList(raw.trim() === '' ? fromEnv : raw)
   if (regions.length === 0) {
-    throw new Error(
-      "Input 'regions' is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set: " +
-        'name the regions to publish to, e.g. "us-east-1, eu-west-1"',
+    throw new InputError(
+      'regions',
+      'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set: ' +
+        'name the regions to publish to, e.g. "us-east-1, eu-west-1".',
     )
   }
   for (const region of regions) {
     if (!REGION.test(region)) {
-      throw invalid('regions', 'must list AWS region codes such as us-east-1', region)
+      throw InputError.invalid('regions', 'must list AWS region codes such as us-east-1', region)
     }
   }
   return regions
@@ -119,10 +118,10 @@ function parseRegions(raw: string, env: NodeJS.ProcessEnv): string[] {
 function parseDescription(raw: string): string | undefined {
   const description = raw.trim()
   if (description === '') return undefined
-  if (description.length > 256) {
-    throw invalid(
+  if (description.length > DESCRIPTION_MAX) {
+    throw InputError.invalid(
       'description',
-      `must be at most 256 characters (it has ${description.length})`,
+      `must be at most ${DESCRIPTION_MAX} characters (it has ${description.length})`,
       raw,
     )
   }
@@ -131,20 +130,28 @@ function parseDescription(raw: string): string | undefined {
 
 function parseLicenseInfo(raw: string): string {
   const license = raw.trim() || 'MIT'
-  if (license.length > 512) {
-    throw invalid('license-info', `must be at most 512 characters (it has ${license.length})`, raw)
+  if (license.length > LICENSE_INFO_MAX) {
+    throw InputError.invalid(
+      'license-info',
+      `must be at most ${LICENSE_INFO_MAX} characters (it has ${license.length})`,
+      raw,
+    )
   }
   return license
 }
 
 function parseRuntimes(raw: string): string[] {
   const runtimes = splitList(raw.trim() === '' ? 'provided.al2023' : raw)
-  if (runtimes.length > 15) {
-    throw invalid('compatible-runtimes', 'may list at most 15 runtimes', raw)
+  if (runtimes.length > COMPATIBLE_RUNTIMES_MAX) {
+    throw InputError.invalid(
+      'compatible-runtimes',
+      `may list at most ${COMPATIBLE_RUNTIMES_MAX} runtimes`,
+      raw,
+    )
   }
   for (const runtime of runtimes) {
     if (!KNOWN_RUNTIMES.has(runtime)) {
-      throw invalid(
+      throw InputError.invalid(
         'compatible-runtimes',
         'must list Lambda runtime identifiers such as provided.al2023',
         runtime,
@@ -158,7 +165,7 @@ function parseShareWith(raw: string): string[] {
   const principals = splitList(raw)
   for (const principal of principals) {
     if (principal !== '*' && !ACCOUNT_ID.test(principal) && !ORGANIZATION_ID.test(principal)) {
-      throw invalid(
+      throw InputError.invalid(
         'share-with',
         "must list '*' (everyone), 12-digit AWS account ids or organization ids (o-…)",
         principal,
@@ -171,7 +178,11 @@ function parseShareWith(raw: string): string[] {
 function parseKeepVersions(raw: string): number {
   const value = raw.trim() || '0'
   if (!/^\d{1,6}$/.test(value)) {
-    throw invalid('keep-versions', 'must be a whole number, 0 to keep every version', raw)
+    throw InputError.invalid(
+      'keep-versions',
+      'must be a whole number, 0 to keep every version',
+      raw,
+    )
   }
   return Number(value)
 }
@@ -181,7 +192,7 @@ function parseSeconds(name: string, raw: string, fallback: number): number {
   if (value === '') return fallback
   const seconds = Number(value)
   if (!/^\d+(\.\d+)?$/.test(value) || seconds <= 0 || seconds > 3600) {
-    throw invalid(name, 'must be a number of seconds, above 0 and at most 3600', raw)
+    throw InputError.invalid(name, 'must be a number of seconds, above 0 and at most 3600', raw)
   }
   return seconds
 }
@@ -191,7 +202,7 @@ function parseS3Bucket(raw: string, regions: string[]): string | undefined {
   if (bucket === '') return undefined
   // Lambda reads the zip from a bucket in the layer's own region, and bucket names are global.
   if (regions.length > 1 && !bucket.includes('{region}')) {
-    throw invalid(
+    throw InputError.invalid(
       's3-bucket',
       'must contain {region} when publishing to several regions, because Lambda only reads ' +
         'from a bucket in the same region (e.g. my-layers-{region})',
@@ -201,7 +212,7 @@ function parseS3Bucket(raw: string, regions: string[]): string | undefined {
   for (const region of regions) {
     const name = bucketForRegion(bucket, region)
     if (!S3_BUCKET.test(name) || name.includes('..')) {
-      throw invalid(
+      throw InputError.invalid(
         's3-bucket',
         'must be an S3 bucket name (3 to 63 lowercase letters, digits, dots or hyphens)',
         name,

@@ -7,12 +7,12 @@ import {
   type LambdaClient,
   type LayerVersionContentInput,
 } from '@aws-sdk/client-lambda'
+import { DIRECT_UPLOAD_LIMIT } from '../common/lambda-limits.js'
 import type { BuiltLayer } from '../common/types.js'
 import { neutralise } from '../common/untrusted.js'
 import { lambdaClient, maskResolvedCredentials } from './clients.js'
 import { awsCall } from './errors.js'
 import { bucketForRegion, type PublishInputs } from './inputs.js'
-import { DIRECT_UPLOAD_LIMIT } from './limits.js'
 import { decidePublish, type LayerMetadata, newestVersion, versionsToPrune } from './plan.js'
 import { listVersions, publishVersion } from './publish-version.js'
 import { withTemporaryS3Object } from './s3-upload.js'

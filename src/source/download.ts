@@ -4,6 +4,7 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as tc from '@actions/tool-cache'
+import { InputError } from '../inputs/input-error.js'
 
 /** A file fetched for this run; `downloaded` files are ours to delete. */
 export interface FetchedFile {
@@ -37,19 +38,21 @@ export async function fetchFile(
     try {
       return { path: await tc.downloadTool(location, dest), downloaded: true }
     } catch (error) {
-      const message = `Input '${input}': could not download ${location}: ${describe(error)}`
-      throw new Error(remedy ? `${message} ${remedy}` : message)
+      const message = `could not download ${location}: ${describe(error)}`
+      throw new InputError(input, remedy ? `${message} ${remedy}` : message)
     }
   }
   const isFileUrl = location.startsWith('file://')
   if (!isFileUrl && /^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
-    throw new Error(
-      `Input '${input}' must be an https://, http:// or file:// URL or a local path, got '${location}'.`,
+    throw InputError.invalid(
+      input,
+      'must be an https://, http:// or file:// URL or a local path',
+      location,
     )
   }
   const file = isFileUrl ? fileURLToPath(location) : path.resolve(baseDir, location)
   const stat = await fs.stat(file).catch(() => undefined)
-  if (!stat?.isFile()) throw new Error(`Input '${input}': no such file ${file}.`)
+  if (!stat?.isFile()) throw new InputError(input, `no such file ${file}.`)
   return { path: file, downloaded: false }
 }
 

@@ -1,5 +1,6 @@
 import type { Architecture } from '../../common/types.js'
 import type { BuildInputs } from '../../inputs/build-inputs.js'
+import { InputError } from '../../inputs/input-error.js'
 import type { Builder } from './builder.js'
 import { DockerBuilder } from './docker.js'
 import { NativeBuilder } from './native.js'
@@ -15,8 +16,9 @@ export function selectBuilder(inputs: BuildInputs, runnerArch: Architecture): Bu
     return new DockerBuilder({ architecture: inputs.architecture, baseImage: inputs.builderImage })
   }
   if (inputs.architecture !== runnerArch) {
-    throw new Error(
-      `Input 'architecture' is ${inputs.architecture}, but the native builder can only build for this ` +
+    throw new InputError(
+      'architecture',
+      `asks for ${inputs.architecture}, but the native builder can only build for this ` +
         `${runnerArch} runner. Run the job on an ${inputs.architecture} runner.`,
     )
   }
