@@ -4,7 +4,8 @@ import base from './vitest.config.js'
 // `npm run test:unit`: every test file but the slow end-to-end ones, which run
 // dist/index.js and compile PicoLisp (cache-integrity, cancel and local-action
 // too), wait through real timeouts (invoke, publish-misbehaving), or run arm64
-// PicoLisp under qemu from the releases scripts/picolisp-releases.sh fetches.
+// PicoLisp under qemu from the releases scripts/picolisp-releases.sh fetches, or
+// compile in Docker containers (the Docker builder's tests).
 // Nothing here compiles, so the files run in parallel, on both cores (vitest's
 // default keeps one free). `npm test` runs everything.
 export const endToEnd = [
@@ -19,6 +20,8 @@ export const endToEnd = [
   '__tests__/publish/misbehaving.test.ts',
   '__tests__/publish/action.test.ts',
   '__tests__/runtime/arm64.test.ts',
+  '__tests__/build/docker-builder.test.ts',
+  '__tests__/build/docker-action.test.ts',
 ]
 
 export default mergeConfig(

@@ -2,6 +2,7 @@ import type { Architecture } from '../../common/types.js'
 import type { BuildInputs } from '../../inputs/build-inputs.js'
 import { InputError } from '../../inputs/input-error.js'
 import type { Builder } from './builder.js'
+import { DockerBuilder } from './docker.js'
 import { NativeBuilder } from './native.js'
 
 export type { Builder } from './builder.js'
@@ -11,6 +12,9 @@ export type { Builder } from './builder.js'
  * change. Checked before anything is downloaded.
  */
 export function selectBuilder(inputs: BuildInputs, runnerArch: Architecture): Builder {
+  if (inputs.builder === 'docker') {
+    return new DockerBuilder({ architecture: inputs.architecture, baseImage: inputs.builderImage })
+  }
   if (inputs.architecture !== runnerArch) {
     throw new InputError(
       'architecture',
