@@ -5,7 +5,8 @@ import base from './vitest.config.js'
 // dist/index.js and compile PicoLisp (cache-integrity, cancel and local-action
 // too), wait through real timeouts (invoke, publish-misbehaving), or run arm64
 // PicoLisp under qemu from the releases scripts/picolisp-releases.sh fetches,
-// or cross-build arm64 PicoLisp against a sysroot from Debian's archive.
+// compile in Docker containers (the Docker builder's tests), or cross-build
+// arm64 PicoLisp against a sysroot from Debian's archive.
 // Nothing here compiles, so the files run in parallel, on both cores (vitest's
 // default keeps one free). `npm test` runs everything.
 export const endToEnd = [
@@ -20,6 +21,8 @@ export const endToEnd = [
   '__tests__/publish/misbehaving.test.ts',
   '__tests__/publish/action.test.ts',
   '__tests__/runtime/arm64.test.ts',
+  '__tests__/build/docker-builder.test.ts',
+  '__tests__/build/docker-action.test.ts',
   '__tests__/build/cross-build.test.ts',
   '__tests__/build/cross-action.test.ts',
   '__tests__/build/cross-parts.test.ts',

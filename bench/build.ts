@@ -1,5 +1,8 @@
 // Wall time of the bundled action for a cold build and for a cached run, and
 // the layer's zipped and unzipped size. Run: npm run build && npm run bench:build
+// The Docker builder: npm run bench:build -- --builder docker [--builder-image <image>]
+// (default base: the Debian bookworm image of scripts/docker-images.sh, as this machine
+// can pull none); each cold run also rebuilds the builder image from its base.
 // For another architecture than the machine's (the cross build; its cold runs
 // fetch the sysroot too, as a fresh hosted runner does):
 //   npm run bench:build -- --architecture arm64
@@ -7,6 +10,7 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { prepareDebianImages } from '../__tests__/support/docker.js'
 import { startTestSource } from '../__tests__/support/pil-source.js'
 import { makeRunnerDirs, runAction } from '../__tests__/support/run-action.js'
 
@@ -22,21 +26,48 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T
 const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
-/** `--architecture <a>` on the command line: the layer's architecture, else the machine's. */
-function architectureArgument(): string | undefined {
-  const at = process.argv.indexOf('--architecture')
-  return at === -1 ? undefined : process.argv[at + 1]
+/** The value after `name` on the command line. */
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(name)
+  return at < 0 ? undefined : process.argv[at + 1]
 }
 
-const architecture = architectureArgument()
+/** The inputs that choose the builder, from --builder and --builder-image. */
+function builderInputs(): Record<string, string> {
+  const builder = option('--builder') ?? 'native'
+  if (builder !== 'docker') return { builder }
+  let image = option('--builder-image')
+  if (!image) {
+    const prepared = prepareDebianImages()
+    if ('skip' in prepared) throw new Error(prepared.skip)
+    image = prepared.images.bookworm
+  }
+  return { builder, 'builder-image': image }
+}
+
+/** Removes the Docker builder's images, so the next run builds its image as a fresh runner does. */
+function removeBuilderImages(): void {
+  const tags = execFileSync(
+    'docker',
+    ['images', '--format', '{{.Repository}}:{{.Tag}}', 'picolisp-lambda-builder'],
+    { encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter((tag) => tag !== '')
+  if (tags.length > 0) execFileSync('docker', ['rmi', ...tags], { stdio: 'ignore' })
+}
+
+const builder = builderInputs()
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-build-'))
 const source = await startTestSource(root)
-const inputs = { ...source.inputs, ...(architecture ? { architecture } : {}) }
+const architecture = option('--architecture')
+const inputs = { ...source.inputs, ...builder, ...(architecture ? { architecture } : {}) }
 try {
   const cold: number[] = []
   let dirs = await makeRunnerDirs(path.join(root, 'cold-0'))
   for (let i = 0; i < COLD_RUNS; i++) {
     dirs = await makeRunnerDirs(path.join(root, `cold-${i}`))
+    if (builder.builder === 'docker') removeBuilderImages()
     const { ms, result } = await timed(() => runAction(inputs, { dirs }))
     if (result.code !== 0 || result.outputs['cache-hit'] !== 'false') throw new Error(result.stdout)
     cold.push(ms)
@@ -56,6 +87,9 @@ try {
     encoding: 'utf8',
   }).trim()
   console.log(`machine: ${os.cpus().length} cores, ${cpu}, node ${process.version}`)
+  console.log(
+    `builder: ${builder.builder}${builder['builder-image'] ? ` on ${builder['builder-image']}` : ''}`,
+  )
   console.log(`layer architecture: ${architecture ?? `the machine's (${process.arch})`}`)
   console.log('| run | runs | median | min | max |')
   console.log('|---|---|---|---|---|')

@@ -25,6 +25,7 @@ function measure(file: string, rounds: number): Map<string, number> {
       '/usr/lib/picolisp/lib.l',
       '@lib/json.l',
       path.join(repoRoot, 'runtime/json.l'),
+      path.join(repoRoot, 'runtime/json-fast.l'),
       path.join(repoRoot, 'bench/json-bench.l'),
       file,
       String(rounds),

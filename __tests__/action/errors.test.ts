@@ -87,8 +87,18 @@ test('an unknown architecture', async () => {
   await expectFailure({ architecture: 'sparc' }, /Input 'architecture': must be x86_64 or arm64/)
 })
 
-test('the docker builder, which is not there yet', async () => {
-  await expectFailure({ builder: 'docker' }, /Input 'builder': 'docker' is not available yet/)
+test('an unknown builder', async () => {
+  await expectFailure(
+    { builder: 'podman' },
+    /Input 'builder': must be 'native' or 'docker', got 'podman'/,
+  )
+})
+
+test('a builder image without the Docker builder', async () => {
+  await expectFailure(
+    { 'builder-image': 'debian:trixie' },
+    /Input 'builder-image': applies only to builder 'docker', but 'builder' is 'native'/,
+  )
 })
 
 test('a malformed sha256', async () => {

@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest'
+import { DockerBuilder } from '../../src/build/builders/docker.js'
 import { selectBuilder } from '../../src/build/builders/index.js'
 import { buildEnvironment } from '../../src/build/cache.js'
 import type { BuildInputs } from '../../src/inputs/build-inputs.js'
@@ -21,4 +22,24 @@ test('another architecture than the runner is cross-compiled, both ways', async 
   const x86 = selectBuilder(inputs('x86_64'), 'arm64')
   expect([x86.name, x86.architecture]).toEqual(['cross', 'x86_64'])
   expect((await x86.identity())[0]).toBe('x86_64-linux-gnu')
+})
+
+test('builder docker gives the Docker builder, with the base image asked for, for any architecture', () => {
+  for (const architecture of ['x86_64', 'arm64'] as const) {
+    const builder = selectBuilder(
+      { ...inputs(architecture), builder: 'docker', builderImage: 'example/base:1' },
+      'x86_64',
+    )
+    expect(builder).toBeInstanceOf(DockerBuilder)
+    expect(builder.architecture).toBe(architecture)
+    expect((builder as DockerBuilder).baseImage).toBe('example/base:1')
+  }
+})
+
+test('builder docker without builder-image builds on Amazon Linux 2023', () => {
+  const builder = selectBuilder(
+    { ...inputs('x86_64'), builder: 'docker', builderImage: '' },
+    'x86_64',
+  )
+  expect((builder as DockerBuilder).baseImage).toBe('public.ecr.aws/amazonlinux/amazonlinux:2023')
 })

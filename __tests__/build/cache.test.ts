@@ -2,7 +2,12 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { expect, test } from 'vitest'
-import { type BuildIdentity, buildEnvironment, cacheKey, RECIPE_VERSION } from '../../src/build/cache.js'
+import {
+  type BuildIdentity,
+  buildEnvironment,
+  cacheKey,
+  RECIPE_VERSION,
+} from '../../src/build/cache.js'
 
 const base: BuildIdentity = {
   version: '26.6',

@@ -3,7 +3,6 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { beforeEach, expect, test } from 'vitest'
-import { parseReadelf } from '../../src/layer/compat.js'
 import {
   llcWrapper,
   olderBindings,
@@ -11,6 +10,7 @@ import {
   shellQuote,
   symverDirectives,
 } from '../../src/build/glibc-binding.js'
+import { parseReadelf } from '../../src/layer/compat.js'
 
 let dir: string
 

@@ -8,8 +8,11 @@ import {
   type ExistingVersion,
   type LayerMetadata,
   newestVersion,
+  planRegion,
+  type RegionListing,
   versionsToPrune,
 } from '../../src/publish/plan.js'
+import { dryRunLines } from '../../src/publish/report.js'
 import { grantFor, missingGrants, statementIds } from '../../src/publish/sharing.js'
 
 const layer: BuiltLayer = {
@@ -104,6 +107,72 @@ describe('versionsToPrune', () => {
   it('counts the version being kept', () => {
     expect(versionsToPrune([1, 2, 3], 2, false)).toEqual([1])
     expect(versionsToPrune([1, 2], 5, false)).toEqual([])
+  })
+})
+
+describe('planRegion', () => {
+  const listed = (versions: ExistingVersion[], sha?: string): RegionListing => {
+    const newest = newestVersion(versions)
+    return {
+      existing: versions,
+      newest,
+      newestLayerArn: newest && 'arn:aws:lambda:us-east-1:123456789012:layer:picolisp',
+      newestCodeSha256: sha,
+    }
+  }
+  const plan = (listing: RegionListing, keepVersions = 2) =>
+    planRegion(listing, { skipUnchanged: true, keepVersions }, metadata, layer.codeSha256)
+
+  it('keeps the unchanged newest version and prunes beyond it, newest first', () => {
+    expect(plan(listed([version(1), version(3), version(2)], layer.codeSha256))).toEqual({
+      decision: { action: 'keep', version: 3 },
+      newest: version(3),
+      prune: [1],
+    })
+  })
+  it('counts the version it publishes among those kept', () => {
+    expect(plan(listed([version(1), version(2)], 'other'))).toEqual({
+      decision: { action: 'publish', reason: 'version 2 differs in content' },
+      newest: version(2),
+      prune: [1],
+    })
+  })
+  it('publishes into an empty layer with nothing to prune', () => {
+    expect(plan(listed([]), 1)).toEqual({
+      decision: { action: 'publish', reason: 'the layer has no versions yet' },
+      newest: undefined,
+      prune: [],
+    })
+  })
+})
+
+describe('dryRunLines', () => {
+  it('says what would be published, granted and deleted, in that order', () => {
+    const plan = {
+      decision: { action: 'publish' as const, reason: 'version 2 differs in content' },
+      newest: version(2),
+      prune: [2, 1],
+    }
+    const grants = ['*', '210987654321', 'o-abcdefghij'].map(grantFor)
+    expect(dryRunLines('picolisp', plan, grants, {})).toEqual([
+      'would publish a new version of picolisp: version 2 differs in content',
+      'would grant lambda:GetLayerVersion to everyone (*)',
+      'would grant lambda:GetLayerVersion to account 210987654321',
+      'would grant lambda:GetLayerVersion to organization o-abcdefghij',
+      'would delete version 2',
+      'would delete version 1',
+    ])
+  })
+  it('names the version it would keep', () => {
+    const plan = {
+      decision: { action: 'keep' as const, version: 2 },
+      newest: version(2),
+      prune: [],
+    }
+    const kept = { version: 2, versionArn: version(2).versionArn }
+    expect(dryRunLines('picolisp', plan, [], kept)).toEqual([
+      `would keep unchanged version 2 (${version(2).versionArn})`,
+    ])
   })
 })
 

@@ -372,7 +372,7 @@ describe('JSON encoding', () => {
       [encode(`'((key . 1) (NIL . 2))`), '"{\\"key\\":1,\\"\\":2}"'],
       // Internal symbols other than true, false, null and T are written as their names
       [encode(`'(T ok "ok" true)`), '"[\\"ok\\",\\"ok\\",true]"'],
-      // The same where the encoder cannot search a namespace of its own (see runtime/json.l)
+      // The same where the encoder cannot search a namespace of its own (see runtime/json-fast.l)
       [`(let *LambdaJsonSearch NIL ${encode(`'(T ok "ok" true)`)})`, '"[\\"ok\\",\\"ok\\",true]"'],
     ])
   })
@@ -383,7 +383,7 @@ describe('JSON encoding', () => {
   })
 
   it('leaves the namespaces it searches as they were, also after an error', async () => {
-    // The encoder searches a namespace of its own while it runs (see runtime/json.l)
+    // The encoder searches a namespace of its own while it runs (see runtime/json-fast.l)
     await expectValues([
       [
         // (off *Msg): the driver takes a set *Msg for an uncaught error

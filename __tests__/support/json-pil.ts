@@ -5,7 +5,8 @@ import { pilBin, pilHome } from './picolisp.js'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-const codec = path.join(repoRoot, 'runtime', 'json.l')
+/** The codec, as runtime/main.l loads it: json-fast.l right after json.l. */
+export const codec = ['json.l', 'json-fast.l'].map((file) => path.join(repoRoot, 'runtime', file))
 const driver = path.join(repoRoot, '__tests__', 'support', 'json-driver.l')
 
 export interface DriverRun {
@@ -23,7 +24,7 @@ export function runDriver(
 ): Promise<DriverRun> {
   return new Promise((resolve, reject) => {
     const lib = path.join(pilHome, 'lib.l')
-    const child = spawn(pilBin, [lib, codec, driver, `-${entry}`], {
+    const child = spawn(pilBin, [lib, ...codec, driver, `-${entry}`], {
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     const out: Buffer[] = []

@@ -56,6 +56,14 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs
 }
 
+export interface ActionOptions {
+  env?: Record<string, string>
+  dirs?: RunnerDirs
+  node?: string
+  /** Run as this user, as a runner's non-root user (the folders must be theirs). */
+  user?: { uid: number; gid: number }
+}
+
 /** A started action: its process, its output so far, and its result once it ends. */
 export interface StartedAction {
   child: ChildProcess
@@ -69,7 +77,7 @@ export interface StartedAction {
  */
 export async function startAction(
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; dirs?: RunnerDirs; node?: string } = {},
+  options: ActionOptions = {},
 ): Promise<StartedAction> {
   const dirs = options.dirs ?? (await makeRunnerDirs())
   const files = await fs.mkdtemp(path.join(dirs.temp, 'files-'))
@@ -77,6 +85,11 @@ export async function startAction(
   const summaryFile = path.join(files, 'summary')
   await fs.writeFile(outputFile, '')
   await fs.writeFile(summaryFile, '')
+  if (options.user) {
+    for (const file of [files, outputFile, summaryFile]) {
+      await fs.chown(file, options.user.uid, options.user.gid)
+    }
+  }
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? os.homedir(),
@@ -90,7 +103,11 @@ export async function startAction(
   for (const [name, value] of Object.entries(inputs)) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
-  const child = spawn(options.node ?? ACTION_NODE, [BUNDLE], { cwd: dirs.workspace, env })
+  const child = spawn(options.node ?? ACTION_NODE, [BUNDLE], {
+    cwd: dirs.workspace,
+    env,
+    ...options.user,
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => {
@@ -116,7 +133,7 @@ export async function startAction(
 /** Runs the bundled action to its end (see startAction). */
 export async function runAction(
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; dirs?: RunnerDirs; node?: string } = {},
+  options: ActionOptions = {},
 ): Promise<ActionRun> {
   return (await startAction(inputs, options)).done
 }

@@ -5,8 +5,8 @@ import * as path from 'node:path'
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { removeOnCancel } from '../common/cancel.js'
-import { sha256File } from '../source/download.js'
 import type { Architecture } from '../common/types.js'
+import { sha256File } from '../source/download.js'
 
 /** Bump when the build steps change what ends up in a compiled tree (2: glibc bindings and
  * LLVM flags decided by the action; 3: the manifest). */

@@ -30,4 +30,3 @@ export async function collectBuild(pil21Dir: string, dest: string): Promise<void
     await fs.chmod(path.join(dest, relative), (await fs.stat(path.join(pil21Dir, relative))).mode)
   }
 }
-

@@ -2,11 +2,11 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
+import { InputError } from '../inputs/input-error.js'
 import type { CrossMake } from './cross-toolchain.js'
 import { prepareGlibcBinding, shellQuote } from './glibc-binding.js'
 import { foldShippedIr } from './ir-compat.js'
 import { type LlvmToolchain, llvmMajor, makefileOptFlags, makeVariables } from './toolchain.js'
-import { InputError } from '../inputs/input-error.js'
 
 const LOG_TAIL_LINES = 30
 

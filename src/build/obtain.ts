@@ -1,14 +1,14 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
+import { neutralise } from '../common/untrusted.js'
+import type { BuildInputs } from '../inputs/build-inputs.js'
+import { type FetchedFile, fetchFile, sha256File, verifySha256 } from '../source/download.js'
+import { extractSource } from '../source/extract.js'
 import type { Builder } from './builders/index.js'
 import { cacheKey, restoreBuild, saveBuild, writeManifest } from './cache.js'
 import { collectBuild } from './collect.js'
 import { checkVersion } from './compile.js'
-import { type FetchedFile, fetchFile, sha256File, verifySha256 } from '../source/download.js'
-import { extractSource } from '../source/extract.js'
-import type { BuildInputs } from '../inputs/build-inputs.js'
-import { neutralise } from '../common/untrusted.js'
 
 /** A compiled PicoLisp tree ready for the layer. */
 export interface CompiledPicoLisp {

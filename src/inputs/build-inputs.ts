@@ -24,7 +24,9 @@ export interface BuildInputs {
   /** True when that digest is the release table's, not the user's. */
   sourceSha256FromTable: boolean
   architecture: Architecture
-  builder: 'native'
+  builder: BuilderName
+  /** The Docker builder's base image (input 'builder-image'); empty for its default. */
+  builderImage: string
   installDependencies: boolean
   cache: boolean
   libraries: LibrarySource[]
@@ -84,12 +86,23 @@ export function parseArchitecture(value: string): Architecture {
   )
 }
 
-function parseBuilder(value: string): 'native' {
+export type BuilderName = 'native' | 'docker'
+
+export function parseBuilder(value: string): BuilderName {
   if (value === '' || value === 'native') return 'native'
-  if (value === 'docker') {
-    throw new InputError('builder', "'docker' is not available yet; use 'native' (the default).")
+  if (value === 'docker') return 'docker'
+  throw InputError.invalid('builder', "must be 'native' or 'docker'", value)
+}
+
+/** 'builder-image' only means something to the Docker builder: elsewhere it is a mistake. */
+export function parseBuilderImage(value: string, builder: BuilderName): string {
+  if (value !== '' && builder !== 'docker') {
+    throw new InputError(
+      'builder-image',
+      `applies only to builder 'docker', but 'builder' is '${builder}'.`,
+    )
   }
-  throw InputError.invalid('builder', "must be 'native'", value)
+  return value
 }
 
 function libraryInputs(read: InputReader, pin: LibraryPin): LibrarySource | undefined {
@@ -167,13 +180,15 @@ export function readBuildInputs(read: InputReader = actionInput): BuildInputs {
     `picolisp-layer-${version}-${architecture}.zip`,
   )
   const sourceSha256 = parseSha256('source-sha256', text(read, 'source-sha256'))
+  const builder = parseBuilder(text(read, 'builder'))
   return {
     version,
     sourceUrl: text(read, 'source-url') || releaseUrl(version),
     sourceSha256: sourceSha256 ?? KNOWN_SHA256[version],
     sourceSha256FromTable: sourceSha256 === undefined && KNOWN_SHA256[version] !== undefined,
     architecture,
-    builder: parseBuilder(text(read, 'builder')),
+    builder,
+    builderImage: parseBuilderImage(text(read, 'builder-image'), builder),
     installDependencies: boolean(read, 'install-dependencies', true),
     cache: boolean(read, 'cache', true),
     libraries: LIBRARIES.map((pin) => libraryInputs(read, pin)).filter(

@@ -33,8 +33,8 @@ export function compatProblems(
       problems.push(
         `${file} needs ${symbol}@GLIBC_${version}, newer than provided.al2023's glibc ${MAX_GLIBC}. ` +
           `The build binds symbols to older versions where this machine's glibc keeps one; ` +
-          `${symbol} has none, so build on a system with glibc ${MAX_GLIBC} or older ` +
-          `(for example in a job container of amazonlinux:2023, with the build tools installed before this step).`,
+          `${symbol} has none, so build on a system with glibc ${MAX_GLIBC} or older: set input ` +
+          `'builder' to 'docker', which compiles in Amazon Linux 2023 (the default 'builder-image').`,
       )
     }
   }

@@ -98,3 +98,43 @@ export function versionsToPrune(
   const newestFirst = [...existing].sort((a, b) => b - a)
   return newestFirst.slice(publishing ? keep - 1 : keep)
 }
+
+/** What a region holds, as read before deciding: the versions listed and the newest's details. */
+export interface RegionListing {
+  existing: ExistingVersion[]
+  newest: ExistingVersion | undefined
+  /** From GetLayerVersion of the newest, asked only when skip-unchanged may keep it. */
+  newestLayerArn: string | undefined
+  newestCodeSha256: string | undefined
+}
+
+/** What to do in one region: publish or keep, and which versions to delete after. */
+export interface RegionPlan {
+  decision: PublishDecision
+  /** The newest version before publishing: the one kept, or the one a publish follows. */
+  newest: ExistingVersion | undefined
+  /** Versions to delete, newest first. */
+  prune: number[]
+}
+
+/** Decides one region's work from what it holds; asks nothing of the service. */
+export function planRegion(
+  listing: RegionListing,
+  inputs: Pick<PublishInputs, 'skipUnchanged' | 'keepVersions'>,
+  desired: LayerMetadata,
+  codeSha256: string,
+): RegionPlan {
+  const decision = decidePublish({
+    newest: listing.newest,
+    newestCodeSha256: listing.newestCodeSha256,
+    desired,
+    codeSha256,
+    skipUnchanged: inputs.skipUnchanged,
+  })
+  const prune = versionsToPrune(
+    listing.existing.map((v) => v.version),
+    inputs.keepVersions,
+    decision.action === 'publish',
+  )
+  return { decision, newest: listing.newest, prune }
+}

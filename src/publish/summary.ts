@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { hasJobSummary, humanSize } from '../common/report.js'
 import { neutraliseHtml } from '../common/untrusted.js'
-import type { RegionOutcome, RegionResult } from './region.js'
+import type { RegionOutcome, RegionResult } from './job.js'
 
 /** Results that count as success, in the order the regions were written. */
 function succeeded(results: readonly RegionResult[]): RegionResult[] {

@@ -3,6 +3,7 @@ import type { Architecture } from '../../common/types.js'
 import type { BuildInputs } from '../../inputs/build-inputs.js'
 import type { Builder } from './builder.js'
 import { CrossBuilder } from './cross.js'
+import { DockerBuilder } from './docker.js'
 import { NativeBuilder } from './native.js'
 
 export type { Builder } from './builder.js'
@@ -13,6 +14,9 @@ export type { Builder } from './builder.js'
  * the runner's is cross-compiled (arm64 on x86_64, or the reverse).
  */
 export function selectBuilder(inputs: BuildInputs, runnerArch: Architecture): Builder {
+  if (inputs.builder === 'docker') {
+    return new DockerBuilder({ architecture: inputs.architecture, baseImage: inputs.builderImage })
+  }
   if (inputs.architecture !== runnerArch) {
     core.info(
       `Input 'architecture' is ${inputs.architecture} on this ${runnerArch} runner: cross-compiling ` +
