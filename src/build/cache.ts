@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { removeOnCancel } from '../common/cancel.js'
+import { osReleaseField } from '../common/os-release.js'
 import type { Architecture } from '../common/types.js'
 import { sha256File } from '../source/download.js'
 
@@ -30,14 +30,8 @@ export function buildEnvironment(osRelease = '/etc/os-release'): {
   osVersion: string
   libc: string
 } {
-  let text = ''
-  try {
-    text = readFileSync(osRelease, 'utf8')
-  } catch {
-    // Not Linux-like: the key still names the platform below.
-  }
-  const field = (name: string): string =>
-    new RegExp(`^${name}="?([^"\\n]*)"?$`, 'm').exec(text)?.[1] ?? ''
+  // Not Linux-like: the key still names the platform.
+  const field = (name: string): string => osReleaseField(name, osRelease)
   const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }
   return {
     osId: field('ID') || process.platform,

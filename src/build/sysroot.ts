@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
+import { osReleaseField } from '../common/os-release.js'
 
 /*
  * A sysroot for a cross build: the target architecture's headers, C runtime
@@ -48,15 +48,10 @@ export interface Distribution {
 }
 
 export function runnerDistribution(osRelease = '/etc/os-release'): Distribution {
-  let text = ''
-  try {
-    text = readFileSync(osRelease, 'utf8')
-  } catch {
-    // Not Linux-like: the check below says what is needed.
+  return {
+    id: osReleaseField('ID', osRelease),
+    codename: osReleaseField('VERSION_CODENAME', osRelease),
   }
-  const field = (name: string): string =>
-    new RegExp(`^${name}="?([^"\\n]*)"?$`, 'm').exec(text)?.[1] ?? ''
-  return { id: field('ID'), codename: field('VERSION_CODENAME') }
 }
 
 /**
