@@ -304,7 +304,7 @@ describe(`native JSON codec on PicoLisp ${pilVersion}`, () => {
     expect(byName.get('long-string')?.path).toBe('native')
   }, 120_000)
 
-  it('encodes values as the Lisp codec does, and refuses the same ones with the same message', async () => {
+  it('encodes and prints values as the Lisp codec does, and refuses the same ones with the same message', async () => {
     const exprs = [
       `'(T 1 -2 123456789012345678901234567890 -123456789012345678901234567890)`,
       `'(("a" . true) ("b" . false) ("c" . null) (NIL . 1) (T . 2) (true . 3) (id . 4))`,
@@ -336,9 +336,10 @@ describe(`native JSON codec on PicoLisp ${pilVersion}`, () => {
     expect(result.lines, result.stderr).toHaveLength(exprs.length)
     const rows = result.lines.map((line) => line.split('\t'))
     for (const [i, row] of rows.entries()) {
-      const [, nStatus, nText, lStatus, lText, bStatus, bText] = row
+      const [, nStatus, nText, lStatus, lText, bStatus, bText, pStatus, pText] = row
       expect([nStatus, nText], exprs[i]).toEqual([lStatus, lText])
       expect([bStatus, bText], `${exprs[i]} as an HTTP body`).toEqual([lStatus, lText])
+      expect([pStatus, pText], `${exprs[i]} printed`).toEqual([lStatus, lText])
     }
     // The library itself encodes what has a JSON form (0 to 5, 19, 21 to 24),
     // and leaves the rest to the Lisp codec, which refuses it. (Not a list
