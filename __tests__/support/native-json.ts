@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { repoRoot } from './json-pil.js'
-import { pilBin, pilHome, pilVersion } from './picolisp.js'
+import { pilBin, pilHome, pilSource, pilVersion } from './picolisp.js'
 
 const run = promisify(execFile)
 
@@ -21,10 +21,12 @@ const driver = path.join(repoRoot, '__tests__', 'support', 'native-json-driver.l
  * it (load it first).
  */
 export async function buildNativeCodec(): Promise<{ lib: string; preload: string }> {
+  // The home's own tree where it has one (a compiled release), else the source tree
+  const tree = existsSync(path.join(pilHome, 'src', 'lib', 'llvm.l')) ? pilHome : pilSource().tree
   const hash = createHash('sha256')
     .update(readFileSync(source))
     .update(readFileSync(script))
-    .update(pilHome)
+    .update(tree)
     .digest('hex')
     .slice(0, 16)
   const dir = path.join(os.tmpdir(), `lambdajson-${pilVersion}-${hash}`)
@@ -33,7 +35,7 @@ export async function buildNativeCodec(): Promise<{ lib: string; preload: string
   if (!existsSync(preload)) {
     mkdirSync(dir, { recursive: true })
     const partial = `${lib}.${process.pid}`
-    await run(script, [pilHome, partial, pilBin], { timeout: 300_000 })
+    await run(script, [tree, partial, pilBin], { timeout: 300_000 })
     renameSync(partial, lib)
     writeFileSync(preload, `(setq *LambdaJsonNativeLib "${lib}")\n`)
   }
