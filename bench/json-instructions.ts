@@ -15,7 +15,7 @@ import { makeEvent } from './json-event.js'
 
 const REPO = join(import.meta.dirname, '..')
 const BASELINE = process.env.BENCH_BASELINE
-/** The codec's files, in the order runtime/main.l loads them (json-fast.l since issue 12). */
+/** The Lisp codec's files, in the order runtime/main.l loads them (json-fast.l since issue 12). */
 const CODEC = ['json.l', 'json-fast.l']
 
 function git(args: string[]): Buffer {

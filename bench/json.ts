@@ -1,6 +1,7 @@
 // Measures runtime/json.l against pil21's own @lib/json.l (readJson/printJson)
 // on generated Lambda-like events of 1 MB and 6 MB (and 1 kB, where the cost
-// per call shows). Run: npm run bench:json
+// per call shows), and the same with the native codec (runtime/native/json.l,
+// built here for this PicoLisp). Run: npm run bench:json
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -18,14 +19,31 @@ const operations = [
   ['encode, to an output channel', 'encode-channel'],
 ] as const
 
-function measure(file: string, rounds: number): Map<string, number> {
+/** Builds the native codec for the PicoLisp the bench runs, into dir. */
+function buildNative(dir: string): string {
+  const lib = path.join(dir, 'lambdajson.so')
+  execFileSync(path.join(repoRoot, 'scripts/build-native-json.sh'), [
+    '/usr/lib/picolisp',
+    lib,
+    '/usr/bin/picolisp',
+  ])
+  // Read before runtime/json-native.l: which library it loads
+  const preload = path.join(dir, 'native.l')
+  writeFileSync(preload, `(setq *LambdaJsonNativeLib "${lib}")\n`)
+  return preload
+}
+
+/** `preload`, if given, is loaded first (see buildNative). */
+function measure(file: string, rounds: number, preload?: string): Map<string, number> {
   const out = execFileSync(
     'picolisp',
     [
       '/usr/lib/picolisp/lib.l',
       '@lib/json.l',
+      ...(preload ? [preload] : []),
       path.join(repoRoot, 'runtime/json.l'),
       path.join(repoRoot, 'runtime/json-fast.l'),
+      path.join(repoRoot, 'runtime/json-native.l'),
       path.join(repoRoot, 'bench/json-bench.l'),
       file,
       String(rounds),
@@ -54,8 +72,11 @@ function main() {
   try {
     console.log(`Machine: ${machine()}`)
     console.log('Median of N rounds in one PicoLisp process; MB = 10^6 bytes.\n')
-    console.log('| event | operation | ours MB/s | pil21 @lib/json.l MB/s | ours/pil21 |')
-    console.log('|---|---|---:|---:|---:|')
+    console.log(
+      '| event | operation | ours MB/s | native MB/s | pil21 @lib/json.l MB/s | ours/pil21 | native/ours |',
+    )
+    console.log('|---|---|---:|---:|---:|---:|---:|')
+    const native = buildNative(dir)
     const fallback: string[] = []
     for (const [label, bytes, rounds] of [
       ['1 kB', 1_000, 2001],
@@ -67,11 +88,13 @@ function main() {
       writeFileSync(file, json)
       const size = Buffer.byteLength(json)
       const times = measure(file, rounds)
+      const nativeTimes = measure(file, rounds, native)
       for (const [text, key] of operations) {
         const ours = size / (times.get(`${key}-ours`) ?? Number.NaN)
+        const fast = size / (nativeTimes.get(`${key}-ours`) ?? Number.NaN)
         const pil = size / (times.get(`${key}-pil`) ?? Number.NaN)
         console.log(
-          `| ${label} (${size} B, ${rounds} rounds) | ${text} | ${ours.toFixed(1)} | ${pil.toFixed(1)} | ${(ours / pil).toFixed(2)} |`,
+          `| ${label} (${size} B, ${rounds} rounds) | ${text} | ${ours.toFixed(1)} | ${fast.toFixed(1)} | ${pil.toFixed(1)} | ${(ours / pil).toFixed(2)} | ${(fast / ours).toFixed(2)} |`,
         )
       }
       const memfd = times.get('decode-string-ours') ?? Number.NaN

@@ -75,7 +75,7 @@ export async function buildBaselineLayer(ref: string): Promise<string> {
  * Puts the native JSON codec into `layer` as picoLisp/lib/lambdajson.so,
  * built for the layer's PicoLisp by NATIVE_BUILD, from this tree or, with
  * `ref`, from that commit's script and runtime/native/json.l; then checks
- * that runtime/json.l takes it (it falls back on the Lisp codec silently).
+ * that runtime/json-native.l takes it (it falls back on the Lisp codec silently).
  * The layer's lib/ is a link to the PicoLisp home's: it becomes a folder of
  * links to the home's files, so that nothing is written into the home.
  */
@@ -100,12 +100,12 @@ export function addNativeCodec(layer: string, ref?: string): void {
     join(pico, 'bin', 'picolisp'),
     [
       join(pico, 'lib.l'),
-      join(pico, 'runtime', 'json.l'),
+      ...['json.l', 'json-fast.l', 'json-native.l'].map((file) => join(pico, 'runtime', file)),
       '-prinl (if *LambdaJsonNativeDecode "native" "lisp")',
       '-bye',
     ],
     { encoding: 'utf8' },
   ).trim()
   if (codec !== 'native')
-    throw new Error(`${layer}: runtime/json.l did not take lib/lambdajson.so (got ${codec})`)
+    throw new Error(`${layer}: runtime/json-native.l did not take lib/lambdajson.so (got ${codec})`)
 }

@@ -5,8 +5,10 @@ import { pilBin, pilHome } from './picolisp.js'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-/** The codec, as runtime/main.l loads it: json-fast.l right after json.l. */
-export const codec = ['json.l', 'json-fast.l'].map((file) => path.join(repoRoot, 'runtime', file))
+/** The codec, as runtime/main.l loads it: json.l, json-fast.l, then json-native.l. */
+export const codec = ['json.l', 'json-fast.l', 'json-native.l'].map((file) =>
+  path.join(repoRoot, 'runtime', file),
+)
 const driver = path.join(repoRoot, '__tests__', 'support', 'json-driver.l')
 
 export interface DriverRun {

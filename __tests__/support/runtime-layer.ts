@@ -31,7 +31,8 @@ export async function buildRuntimeLayer(
   await symlink(join(picoLisp.home, 'lib.l'), join(pico, 'lib.l'))
   await symlink(join(picoLisp.home, 'lib'), join(pico, 'lib'))
   for (const name of await readdir(REPO_RUNTIME)) {
-    if (name === 'bootstrap' || name === 'README.md') continue
+    // native/ is the JSON codec's source, built into lib/lambdajson.so, not shipped
+    if (name === 'bootstrap' || name === 'README.md' || name === 'native') continue
     await copyFile(join(REPO_RUNTIME, name), join(pico, 'runtime', name))
   }
   await copyFile(join(REPO_RUNTIME, 'bootstrap'), join(layer, 'bootstrap'))
