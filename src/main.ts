@@ -57,7 +57,7 @@ export async function run(): Promise<void> {
       fetchLibraries(inputs.libraries, inputs.workspace, work),
     )
     const picolisp = await timer.time('PicoLisp (cache, download, compile)', () =>
-      obtainPicoLisp(inputs, builder, tempDir, work),
+      obtainPicoLisp(inputs, builder, tempDir, work, runtimeDir()),
     )
     const { layer, unzippedSize } = await timer.time('Layer zip', () =>
       assembleLayer(

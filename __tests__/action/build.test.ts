@@ -86,6 +86,7 @@ describe('a cold build from a real source tarball', () => {
       'picoLisp/lib/http.l',
       'picoLisp/lib/ht.so',
       'picoLisp/lib/ext.so',
+      'picoLisp/lib/lambdajson.so',
       'picoLisp/json/json.l',
       'picoLisp/json/LICENSE',
       'picoLisp/awscurl/libawscurl.l',
@@ -97,9 +98,11 @@ describe('a cold build from a real source tarball', () => {
       [...modes.keys()].some((n) => n.startsWith('picoLisp/runtime/') && n.endsWith('.l')),
     ).toBe(true)
     const names = [...modes.keys()]
-    expect(names.filter((n) => /\/src\/|\/test\/|\/doc\/|\.ll$|\.bc$|lib\/map$/.test(n))).toEqual(
-      [],
-    )
+    expect(
+      names.filter((n) =>
+        /\/src\/|\/test\/|\/doc\/|\.ll$|\.bc$|lib\/map$|runtime\/native\//.test(n),
+      ),
+    ).toEqual([])
     expect(names).toEqual([...names].sort())
   })
 
@@ -120,7 +123,8 @@ test('the unpacked layer serves an invocation with the compiled interpreter and 
         '      (cons "echo" (cdr (assoc "msg" Event)))',
         '      (cons "json" (pack (json-fixture-loaded)))',
         '      (cons "awscurl" (pack (awscurl-fixture-loaded)))',
-        '      (cons "version" (glue "." (version T))) ) )',
+        '      (cons "version" (glue "." (version T)))',
+        '      (cons "codec" (if lambda-runtime~*LambdaJsonNativeDecode "native" "lisp")) ) )',
       ].join('\n'),
     },
     'app.main',
@@ -133,6 +137,8 @@ test('the unpacked layer serves an invocation with the compiled interpreter and 
       json: 'json',
       awscurl: 'awscurl',
       version,
+      // the layer's lib/lambdajson.so, built with the interpreter, is in use
+      codec: 'native',
     })
   } finally {
     await runtime.stop()

@@ -9,8 +9,8 @@ import type { Architecture } from '../common/types.js'
 import { sha256File } from '../source/download.js'
 
 /** Bump when the build steps change what ends up in a compiled tree (2: glibc bindings and
- * LLVM flags decided by the action; 3: the manifest). */
-export const RECIPE_VERSION = 3
+ * LLVM flags decided by the action; 3: the manifest; 4: the native JSON codec). */
+export const RECIPE_VERSION = 4
 
 const TOOL_NAME = 'picolisp-lambda-build'
 

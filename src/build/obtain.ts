@@ -9,6 +9,7 @@ import type { Builder } from './builders/index.js'
 import { cacheKey, restoreBuild, saveBuild, writeManifest } from './cache.js'
 import { collectBuild } from './collect.js'
 import { checkVersion } from './compile.js'
+import { addNativeCodec, CODEC_LIBRARY, nativeCodecDigest } from './native-codec.js'
 
 /** A compiled PicoLisp tree ready for the layer. */
 export interface CompiledPicoLisp {
@@ -64,6 +65,7 @@ export async function obtainPicoLisp(
   builder: Builder,
   tempDir: string,
   workDir: string,
+  runtimeDir: string,
 ): Promise<CompiledPicoLisp> {
   const digest = await sourceDigest(inputs, workDir)
   const key = cacheKey({
@@ -71,7 +73,7 @@ export async function obtainPicoLisp(
     sourceSha256: digest.sha256,
     architecture: builder.architecture,
     builder: builder.name,
-    environment: await builder.identity(),
+    environment: [...(await builder.identity()), `codec${await nativeCodecDigest(runtimeDir)}`],
   })
   core.info(neutralise(`Build cache key: ${key}`))
   if (inputs.cache) {
@@ -99,6 +101,7 @@ export async function obtainPicoLisp(
   }
   await builder.prepare()
   const sourceDir = await extractSource(tarball.path, path.join(workDir, 'source'))
+  await addNativeCodec(sourceDir, runtimeDir)
   const scratch = path.join(workDir, 'builder')
   await fs.mkdir(scratch)
   await builder.compile(sourceDir, scratch)
@@ -107,6 +110,11 @@ export async function obtainPicoLisp(
   // This run's own folder: a concurrent run sharing the caches cannot touch it.
   const dir = path.join(workDir, 'build')
   await collectBuild(sourceDir, dir)
+  if (!(await fs.stat(path.join(dir, CODEC_LIBRARY)).catch(() => undefined))) {
+    core.warning(
+      `The build made no ${CODEC_LIBRARY}: the runtime decodes and encodes JSON with its Lisp codec, which is slower.`,
+    )
+  }
   if (!(await fs.stat(path.join(dir, 'COPYING')).catch(() => undefined))) {
     core.warning(
       "The source tarball has no COPYING file: the layer ships without PicoLisp's license text.",

@@ -99,7 +99,11 @@ export async function layerEntries(parts: LayerParts): Promise<ZipEntry[]> {
   const entries: ZipEntry[] = [
     { name: 'bootstrap', source: bootstrap, mode: 0o755 },
     ...(await entriesOf(parts.buildDir, HOME, isRuntimeFile)),
-    ...(await entriesOf(parts.runtimeDir, `${HOME}/runtime`, (r) => r.endsWith('.l'))),
+    ...(await entriesOf(
+      parts.runtimeDir,
+      `${HOME}/runtime`,
+      (r) => r.endsWith('.l') && !r.includes(path.sep),
+    )),
   ]
   for (const library of parts.libraries) {
     entries.push(

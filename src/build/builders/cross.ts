@@ -8,6 +8,7 @@ import type { Architecture } from '../../common/types.js'
 import { buildEnvironment } from '../cache.js'
 import { compilePicoLisp, interpreterVersion } from '../compile.js'
 import { checkCrossLink, crossMake, llvmTool, targetSysdefs } from '../cross-toolchain.js'
+import { shellQuote } from '../glibc-binding.js'
 import {
   defaultSources,
   ensureSysroot,
@@ -124,6 +125,8 @@ export class CrossBuilder implements Builder {
       `llvm${llvm ? await llvmMajor(llvm) : ''}`,
     ]
     if (this.options.sources) parts.push(`sources-${digest(this.options.sources.join('\n'))}`)
+    // Without qemu-user the tree has no native JSON codec: not the same build.
+    if (!this.qemu()) parts.push('lisp-codec')
     return parts
   }
 
@@ -183,6 +186,7 @@ export class CrossBuilder implements Builder {
     const llvm = this.toolchain()
     const sysroot = await this.resolved()
     const cross = crossMake(this.architecture, sysroot.dir, this.strip())
+    cross.makeArgs.push(...this.codecArgs(sysroot.dir))
     core.info(`Cross-compiling PicoLisp for ${this.triple} against the sysroot ${sysroot.dir}`)
     await targetSysdefs(
       sourceDir,
@@ -192,6 +196,28 @@ export class CrossBuilder implements Builder {
       path.join(scratch, 'sysdefs'),
     )
     await compilePicoLisp(sourceDir, llvm, path.join(scratch, 'glibc-binding'), cross)
+  }
+
+  /** qemu-user for the target, when the runner has it. */
+  private qemu(): string | undefined {
+    return QEMU[this.architecture].find((name) => which(name))
+  }
+
+  /**
+   * The native JSON codec's IR comes from the interpreter just built
+   * (build/native-codec.ts): under qemu-user when it is here, else the layer
+   * goes without the codec and the runtime uses its Lisp one.
+   */
+  private codecArgs(sysroot: string): string[] {
+    const qemu = this.qemu()
+    if (qemu)
+      return [`LAMBDAJSON_PIL=${shellQuote(qemu)} -L ${shellQuote(sysroot)} $(BIN)/picolisp`]
+    core.warning(
+      `No ${QEMU[this.architecture][0]} here to run the ${this.architecture} interpreter: the layer ` +
+        'goes without the native JSON codec (the runtime uses its slower Lisp codec). Install ' +
+        'qemu-user-static before this step to build it.',
+    )
+    return ['LAMBDAJSON=']
   }
 
   /**
@@ -205,7 +231,7 @@ export class CrossBuilder implements Builder {
     if (built !== this.architecture) {
       throw new Error(`The cross build made ${interpreter} for ${built}, not ${this.architecture}.`)
     }
-    const qemu = QEMU[this.architecture].find((name) => which(name))
+    const qemu = this.qemu()
     if (qemu) {
       return interpreterVersion(sourceDir, [qemu, '-L', (await this.resolved()).dir])
     }

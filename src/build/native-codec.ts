@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto'
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+
+/**
+ * The runtime's native JSON codec (runtime/native/json.l) is a pil21
+ * extension in its LLVM dialect, like the tree's own lib/ht.so, and like it
+ * fits only the interpreter it is built with. It joins the tree before make,
+ * with rules that copy ht.so's, so each builder compiles it with the
+ * interpreter, as native, in a container or for another architecture, with its
+ * own toolchain. The runtime loads lib/lambdajson.so when it is there and falls
+ * back on the Lisp codec otherwise (runtime/json-native.l).
+ */
+export const CODEC_LIBRARY = 'lib/lambdajson.so'
+
+/**
+ * make's rules. The IR comes from the interpreter just built, started as
+ * pil21's own `pil` script starts it; a cross build, whose interpreter cannot
+ * run here, sets LAMBDAJSON_PIL to run it under qemu-user, or LAMBDAJSON to
+ * nothing to build without the codec.
+ */
+export const CODEC_RULES = `
+# The Lambda runtime's native JSON codec, added by picolisp-lambda-action
+LAMBDAJSON ?= $(LIB)/lambdajson.so
+LAMBDAJSON_PIL ?= $(BIN)/picolisp
+LAMBDAJSON_RUN = $(LAMBDAJSON_PIL) ../lib.l @lib/net.l @lib/misc.l @lib/btree.l @lib/db.l @lib/pilog.l
+
+all: $(LAMBDAJSON)
+
+$(LIB)/lambdajson.so: lambdajson.bc
+\t$(LLC) lambdajson.bc -relocation-model=pic -o lambdajson.s
+\t$(CC) lambdajson.s -o $(LIB)/lambdajson.so $(SHARED)
+\t$(STRIP) $(LIB)/lambdajson.so
+
+lambdajson.bc: lambdajson.ll
+\t$(ASM) -o lambdajson.bc lambdajson.ll
+
+lambdajson.ll: $(INC) lambdajson.l | $(BIN)/picolisp
+\t$(LAMBDAJSON_RUN) lib/llvm.l lambdajson.l -bye > lambdajson.ll
+`
+
+const source = (runtimeDir: string): string => path.join(runtimeDir, 'native', 'json.l')
+
+/** Puts the codec's source and rules into the extracted tree's src/. */
+export async function addNativeCodec(sourceDir: string, runtimeDir: string): Promise<void> {
+  const src = path.join(sourceDir, 'src')
+  await fs.copyFile(source(runtimeDir), path.join(src, 'lambdajson.l'))
+  await fs.appendFile(path.join(src, 'Makefile'), CODEC_RULES)
+}
+
+/** A short digest of the codec's source and rules: a change to either is a new build. */
+export async function nativeCodecDigest(runtimeDir: string): Promise<string> {
+  return createHash('sha256')
+    .update(await fs.readFile(source(runtimeDir)))
+    .update(CODEC_RULES)
+    .digest('hex')
+    .slice(0, 12)
+}
