@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CrossBuilder } from '../../src/build/builders/cross.js'
 import { collectBuild } from '../../src/build/collect.js'
+import { addNativeCodec } from '../../src/build/native-codec.js'
 import { elfMachine } from '../../src/common/elf.js'
 import type { InvokeOutcome } from '../../src/invoke/runtime-api-emulator.js'
 import { assembleLayer } from '../../src/layer/assemble.js'
@@ -53,6 +54,8 @@ beforeAll(async () => {
   await cp(source.tree, tree, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true })
   await rm(join(tree, 'doc'), { force: true, recursive: true })
   for (const file of GENERATED) await rm(join(tree, file), { force: true })
+  // as the action does: the runtime's native JSON codec joins the tree
+  await addNativeCodec(tree, join(import.meta.dirname, '..', '..', 'runtime'))
   identity = await builder.identity()
   await builder.prepare()
   sysroot = await sysrootDir()
@@ -94,7 +97,8 @@ describe('an arm64 PicoLisp cross-built on x86_64', () => {
         expect([name, machine]).toEqual([name, EM_AARCH64])
       }
     }
-    expect(elf).toEqual(expect.arrayContaining(['picolisp', 'ext.so', 'ht.so']))
+    // lambdajson.so: its IR made by the new interpreter under qemu-user, then compiled for aarch64
+    expect(elf).toEqual(expect.arrayContaining(['picolisp', 'ext.so', 'ht.so', 'lambdajson.so']))
   })
 
   it('runs under qemu-aarch64 and reports the version of its source tree', () => {
@@ -143,6 +147,8 @@ describe('an arm64 PicoLisp cross-built on x86_64', () => {
       expect(json(await emulator.invoke({ op: 'count' }))).toBe(2)
       const big = { s: 'x'.repeat(100_000) }
       expect(json(await emulator.invoke({ op: 'echo', value: big }))).toEqual(big)
+      // all of it through the native JSON codec, built for aarch64
+      expect(json(await emulator.invoke({ op: 'codec' }))).toEqual({ codec: 'native' })
     },
     SLOW,
   )

@@ -15,6 +15,7 @@ export const OPS_HANDLER = `
    (case (op E "op")
       ("echo" (op E "value"))
       ("count" (inc '*Count))
+      ("codec" (list (cons "codec" (if lambda-runtime~*LambdaJsonNativeDecode "native" "lisp"))))
       ("context"
          (list
             (cons "requestId" *LambdaRequestId)
