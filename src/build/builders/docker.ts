@@ -4,9 +4,9 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as core from '@actions/core'
-import * as exec from '@actions/exec'
 import { GLIBC_LIBRARIES } from '../../common/lambda-limits.js'
 import type { Architecture } from '../../common/types.js'
+import { checkDocker, docker, dockerLogged, imageId, tail } from '../docker-cli.js'
 import { llcWrapper, olderBindings, symverDirectives } from '../glibc-binding.js'
 import { foldShippedIr } from '../ir-compat.js'
 import { makefileOptFlags, makeVariables, parseLlvmMajor } from '../toolchain.js'
@@ -25,8 +25,6 @@ export const DEFAULT_BUILDER_IMAGE = 'public.ecr.aws/amazonlinux/amazonlinux:202
 
 /** The files of docker/ that make the image; their hash names it and enters the cache key. */
 const RECIPE_FILES = ['Dockerfile', 'install-build-tools.sh']
-
-const LOG_TAIL_LINES = 30
 
 /** Where the container sees the source tree, the runner's work folder and a built tree. */
 const SOURCE_MOUNT = '/src'
@@ -51,68 +49,6 @@ export function findRecipeDir(start = path.dirname(fileURLToPath(import.meta.url
       throw new Error(`No docker/Dockerfile found in ${start} or any folder above it.`)
     }
   }
-}
-
-interface Run {
-  exitCode: number
-  stdout: string
-  stderr: string
-}
-
-/** Runs the docker CLI quietly; the caller decides what a failure means. */
-async function docker(args: string[]): Promise<Run> {
-  return exec.getExecOutput('docker', args, { ignoreReturnCode: true, silent: true })
-}
-
-/** The last lines of a log, for an error message. */
-function tail(log: string): string {
-  return log.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n')
-}
-
-/** Runs the docker CLI with its output shown in a log group, and returns that output. */
-async function dockerLogged(
-  title: string,
-  args: string[],
-): Promise<{ exitCode: number; log: string }> {
-  let log = ''
-  const collect = (data: Buffer): void => {
-    log += data.toString()
-  }
-  const exitCode = await core.group(title, () =>
-    exec.exec('docker', args, {
-      ignoreReturnCode: true,
-      listeners: { stdout: collect, stderr: collect },
-    }),
-  )
-  return { exitCode, log }
-}
-
-const NATIVE_REMEDY = "or set input 'builder' to 'native'"
-
-/** Fails with the remedy when there is no docker CLI or its daemon does not answer. */
-export async function checkDocker(): Promise<void> {
-  let run: Run
-  try {
-    run = await docker(['version', '--format', '{{.Server.Version}}'])
-  } catch {
-    throw new Error(
-      "Input 'builder' is 'docker', but there is no docker command on this runner's PATH. " +
-        `Install Docker (GitHub's ubuntu runners have it) ${NATIVE_REMEDY}.`,
-    )
-  }
-  if (run.exitCode !== 0) {
-    throw new Error(
-      `Input 'builder' is 'docker', but Docker's daemon does not answer: ${(run.stderr || run.stdout).trim()} ` +
-        '-- start it (sudo systemctl start docker) and make sure this user may use it (the docker group), ' +
-        `${NATIVE_REMEDY}.`,
-    )
-  }
-}
-
-/** The ID (digest of its configuration) of a local image, or undefined when there is none. */
-async function imageId(image: string): Promise<string | undefined> {
-  const run = await docker(['image', 'inspect', '--format', '{{.Id}}', image])
-  return run.exitCode === 0 ? run.stdout.trim() : undefined
 }
 
 /** A hash of the recipe files' names and contents. */
