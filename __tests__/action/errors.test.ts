@@ -46,8 +46,10 @@ beforeAll(async () => {
       'pil21/lib/passwd': { link: '../../../etc/passwd' },
     }),
     '/failing.tgz': await makeTarball('failing', {
+      // As pil21's Makefile, 'all' builds the interpreter first, before the rules the
+      // action adds for the native JSON codec.
       'pil21/src/Makefile':
-        'all:\n\t@echo "base.ll: error: expected instruction opcode"\n\t@exit 3\n',
+        'all: picolisp\npicolisp:\n\t@echo "base.ll: error: expected instruction opcode"\n\t@exit 3\n',
     }),
   })
 })

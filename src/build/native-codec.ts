@@ -17,7 +17,9 @@ export const CODEC_LIBRARY = 'lib/lambdajson.so'
  * make's rules. The IR comes from the interpreter just built, started as
  * pil21's own `pil` script starts it; a cross build, whose interpreter cannot
  * run here, sets LAMBDAJSON_PIL to run it under qemu-user, or LAMBDAJSON to
- * nothing to build without the codec.
+ * nothing to build without the codec. The codec only makes the runtime
+ * faster: when it does not compile (a pil21 release it does not know yet),
+ * the build goes on without it, and obtainPicoLisp warns.
  */
 export const CODEC_RULES = `
 # The Lambda runtime's native JSON codec, added by picolisp-lambda-action
@@ -27,16 +29,13 @@ LAMBDAJSON_RUN = $(LAMBDAJSON_PIL) ../lib.l @lib/net.l @lib/misc.l @lib/btree.l 
 
 all: $(LAMBDAJSON)
 
-$(LIB)/lambdajson.so: lambdajson.bc
-\t$(LLC) lambdajson.bc -relocation-model=pic -o lambdajson.s
-\t$(CC) lambdajson.s -o $(LIB)/lambdajson.so $(SHARED)
-\t$(STRIP) $(LIB)/lambdajson.so
-
-lambdajson.bc: lambdajson.ll
-\t$(ASM) -o lambdajson.bc lambdajson.ll
-
-lambdajson.ll: $(INC) lambdajson.l | $(BIN)/picolisp
-\t$(LAMBDAJSON_RUN) lib/llvm.l lambdajson.l -bye > lambdajson.ll
+$(LIB)/lambdajson.so: $(INC) lambdajson.l | $(BIN)/picolisp
+\t( $(LAMBDAJSON_RUN) lib/llvm.l lambdajson.l -bye > lambdajson.ll \\
+\t   && $(ASM) -o lambdajson.bc lambdajson.ll \\
+\t   && $(LLC) lambdajson.bc -relocation-model=pic -o lambdajson.s \\
+\t   && $(CC) lambdajson.s -o $(LIB)/lambdajson.so $(SHARED) \\
+\t   && $(STRIP) $(LIB)/lambdajson.so ) \\
+\t|| { rm -f $(LIB)/lambdajson.so; echo "lambdajson.so: not built, see above"; }
 `
 
 const source = (runtimeDir: string): string => path.join(runtimeDir, 'native', 'json.l')
