@@ -182,6 +182,27 @@ describe('the runtime reading HTTP from a raw server', () => {
     expect(api.requests.at(-1)?.connection).toBeGreaterThan(0)
   })
 
+  // Larger than pil21's 4 KB input buffer: most of it is read from the socket
+  // past the bytes pil21 buffered with the head
+  it('reads large bodies, chunked, by length and ended by the connection', async () => {
+    const event = (n: number) => JSON.stringify({ n, text: 'x'.repeat(200_000 + n) })
+    const api = await serve([
+      {
+        raw: `HTTP/1.1 200 OK\r\n${headers('l-1')}Transfer-Encoding: chunked\r\n\r\n${event(1).length.toString(16)}\r\n${event(1)}\r\n0\r\n\r\n`,
+      },
+      ok('l-2', event(2)),
+      { raw: `HTTP/1.1 200 OK\r\n${headers('l-3')}\r\n${event(3)}`, close: true },
+      ok('l-4', '{"next":1}'),
+    ])
+    await api.until(9)
+    expect(api.posts()).toEqual([
+      [RESPONSE('l-1'), event(1)],
+      [RESPONSE('l-2'), event(2)],
+      [RESPONSE('l-3'), event(3)],
+      [RESPONSE('l-4'), '{"next":1}'],
+    ])
+  })
+
   // Each breaks HTTP after the request id: the runtime must answer that
   // invocation with an error on a fresh connection, then serve the next one.
   const broken: [string, string, string][] = [
