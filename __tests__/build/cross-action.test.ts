@@ -63,6 +63,8 @@ describe('architecture: arm64 on an x86_64 runner', () => {
       'picoLisp/bin/picolisp',
       'picoLisp/lib/ext.so',
       'picoLisp/lib/ht.so',
+      // the native JSON codec, its IR made by the new interpreter under qemu-user
+      'picoLisp/lib/lambdajson.so',
     ])
   })
 

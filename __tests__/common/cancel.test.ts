@@ -59,7 +59,8 @@ beforeAll(async () => {
   await fs.mkdir(path.join(staging, 'pil21', 'src'), { recursive: true })
   await fs.writeFile(
     path.join(staging, 'pil21', 'src', 'Makefile'),
-    'all:\n\t@echo compiling slowly\n\tsleep 600\n',
+    // 'all' builds its first prerequisite first, before the native codec's rules
+    'all: slow\nslow:\n\t@echo compiling slowly\n\tsleep 600\n',
   )
   const file = path.join(root, 'slow.tgz')
   await tar.c({ gzip: true, file, cwd: staging }, ['pil21'])
