@@ -1,7 +1,7 @@
 // Deterministic Lambda-like JSON events for bench/json.ts.
 
 /** A small seeded generator (mulberry32), so every run benchmarks the same bytes. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed
   return () => {
     a = (a + 0x6d2b79f5) | 0

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { random } from '../../bench/json-event.js'
 import { lispString } from '../support/json-pil.js'
 import { suiteCases } from '../support/json-suite.js'
 import {
@@ -37,17 +38,6 @@ function expectSameAsLisp(results: FileResult[]) {
       !isDeepStrictEqual(r.native, r.lisp) || !isDeepStrictEqual(r.nativeChannel, r.lispChannel),
   )
   expect(differ.slice(0, 5), `${differ.length} inputs decode differently`).toEqual([])
-}
-
-/** A small seeded generator (mulberry32): the same documents on every run. */
-function random(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const awkward = [

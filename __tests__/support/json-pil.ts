@@ -24,9 +24,18 @@ export function runDriver(
   input: string,
   timeoutMs = 60_000,
 ): Promise<DriverRun> {
+  return runPicoLisp([...codec, driver], entry, input, timeoutMs)
+}
+
+/** Runs PicoLisp on lib.l, `files` and the function `entry`, feeding `input` on stdin. */
+export function runPicoLisp(
+  files: string[],
+  entry: string,
+  input: string,
+  timeoutMs: number,
+): Promise<DriverRun> {
   return new Promise((resolve, reject) => {
-    const lib = path.join(pilHome, 'lib.l')
-    const child = spawn(pilBin, [lib, ...codec, driver, `-${entry}`], {
+    const child = spawn(pilBin, [path.join(pilHome, 'lib.l'), ...files, `-${entry}`], {
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     const out: Buffer[] = []

@@ -1,10 +1,10 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { codec, repoRoot } from './json-pil.js'
+import { codec, type DriverRun, repoRoot, runPicoLisp } from './json-pil.js'
 import { pilBin, pilHome, pilSource, pilVersion } from './picolisp.js'
 
 const run = promisify(execFile)
@@ -41,12 +41,7 @@ export async function buildNativeCodec(): Promise<{ lib: string; preload: string
   return { lib, preload }
 }
 
-export interface NativeRun {
-  lines: string[]
-  code: number | null
-  signal: NodeJS.Signals | null
-  stderr: string
-}
+export type NativeRun = DriverRun
 
 /** Runs the native driver's `entry` in one PicoLisp process, `input` on stdin. */
 export function runNativeDriver(
@@ -55,34 +50,7 @@ export function runNativeDriver(
   input: string,
   timeoutMs = 120_000,
 ): Promise<NativeRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      pilBin,
-      [path.join(pilHome, 'lib.l'), preload, ...codec, driver, `-${entry}`],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    )
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    // A hang is a failure too: kill the process and report what it printed.
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({
-        lines: Buffer.concat(out)
-          .toString('utf8')
-          .split('\n')
-          .filter((l) => l !== ''),
-        code,
-        signal,
-        stderr: Buffer.concat(err).toString('utf8'),
-      })
-    })
-    child.stdin.on('error', () => {}) // the process may die before reading everything
-    child.stdin.end(input)
-  })
+  return runPicoLisp([preload, ...codec, driver], entry, input, timeoutMs)
 }
 
 /** How one codec did on one input: "ok" with the printed value and JSON, or "error". */
