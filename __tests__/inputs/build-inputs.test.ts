@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from 'vitest'
 import {
   parseArchitecture,
+  parseBuilderImage,
   parseSha256,
   parseVersion,
   readBuildInputs,
@@ -66,4 +67,22 @@ test('a library can be left out', () => {
 test('booleans must be booleans', () => {
   process.env.INPUT_CACHE = 'yes'
   expect(() => readBuildInputs()).toThrow(/Input 'cache': must be true or false, got 'yes'/)
+})
+
+test('builder-image is one Docker reference, never an option or more than one line', () => {
+  for (const image of [
+    'public.ecr.aws/amazonlinux/amazonlinux:2023',
+    'localhost:5000/team/builder:v1.2',
+    `amazonlinux@sha256:${'a'.repeat(64)}`,
+  ]) {
+    expect(parseBuilderImage(image, 'docker')).toBe(image)
+  }
+  for (const image of ['--privileged', 'image\n::error::injected', 'two words']) {
+    expect(() => parseBuilderImage(image, 'docker'), image).toThrow(
+      "Input 'builder-image': must be one Docker image reference",
+    )
+  }
+  expect(() => parseBuilderImage('amazonlinux:2023', 'native')).toThrow(
+    "Input 'builder-image': applies only to builder 'docker'",
+  )
 })

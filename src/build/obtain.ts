@@ -110,9 +110,15 @@ export async function obtainPicoLisp(
   // This run's own folder: a concurrent run sharing the caches cannot touch it.
   const dir = path.join(workDir, 'build')
   await collectBuild(sourceDir, dir)
-  if (!(await fs.stat(path.join(dir, CODEC_LIBRARY)).catch(() => undefined))) {
+  // A codec that failed to compile (the log above says why) is not kept in the
+  // cache: its key is the one of a build with the codec, so the next run tries again.
+  const codecFailed =
+    builder.buildsNativeCodec() &&
+    !(await fs.stat(path.join(dir, CODEC_LIBRARY)).catch(() => undefined))
+  if (codecFailed) {
     core.warning(
-      `The build made no ${CODEC_LIBRARY}: the runtime decodes and encodes JSON with its Lisp codec, which is slower.`,
+      `The build made no ${CODEC_LIBRARY}: the runtime decodes and encodes JSON with its Lisp ` +
+        'codec, which is slower. This build is not cached, so the next run tries again.',
     )
   }
   if (!(await fs.stat(path.join(dir, 'COPYING')).catch(() => undefined))) {
@@ -122,6 +128,6 @@ export async function obtainPicoLisp(
   }
   await fs.writeFile(path.join(dir, VERSION_FILE), `${version}\n`)
   await writeManifest(dir)
-  if (inputs.cache) await saveBuild(key, dir, tempDir, inputs.architecture)
+  if (inputs.cache && !codecFailed) await saveBuild(key, dir, tempDir, inputs.architecture)
   return { dir, version, cacheHit: false }
 }

@@ -102,8 +102,19 @@ export function parseBuilderImage(value: string, builder: BuilderName): string {
       `applies only to builder 'docker', but 'builder' is '${builder}'.`,
     )
   }
+  // One Docker reference: it goes to docker's command line and the log as it is.
+  if (value !== '' && !DOCKER_REFERENCE.test(value)) {
+    throw InputError.invalid(
+      'builder-image',
+      'must be one Docker image reference, such as public.ecr.aws/amazonlinux/amazonlinux:2023',
+      value,
+    )
+  }
   return value
 }
+
+/** [registry[:port]/]name[:tag][@digest]: one word of these characters, not an option. */
+const DOCKER_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/
 
 function libraryInputs(read: InputReader, pin: LibraryPin): LibrarySource | undefined {
   if (!boolean(read, `include-${pin.id}`, true)) return undefined

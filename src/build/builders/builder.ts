@@ -20,6 +20,8 @@ export interface Builder {
   prepare(): Promise<void>
   /** Runs pil21's `make` in `sourceDir`; `scratch` is an empty folder of its own. */
   compile(sourceDir: string, scratch: string): Promise<void>
+  /** Whether compile() makes the native JSON codec too (build/native-codec.ts). */
+  buildsNativeCodec(): boolean
   /** What `(version)` of the interpreter built in `sourceDir` prints, e.g. `26.9.25`. */
   version(sourceDir: string): Promise<string>
 }

@@ -198,6 +198,11 @@ export class CrossBuilder implements Builder {
     await compilePicoLisp(sourceDir, llvm, path.join(scratch, 'glibc-binding'), cross)
   }
 
+  /** Only when qemu-user can run the new interpreter to make the codec's IR. */
+  buildsNativeCodec(): boolean {
+    return this.qemu() !== undefined
+  }
+
   /** qemu-user for the target, when the runner has it. */
   private qemu(): string | undefined {
     return QEMU[this.architecture].find((name) => which(name))
@@ -210,8 +215,11 @@ export class CrossBuilder implements Builder {
    */
   private codecArgs(sysroot: string): string[] {
     const qemu = this.qemu()
-    if (qemu)
-      return [`LAMBDAJSON_PIL=${shellQuote(qemu)} -L ${shellQuote(sysroot)} $(BIN)/picolisp`]
+    if (qemu) {
+      // make expands '$' in a variable's value before the shell sees it
+      const forMake = (word: string): string => shellQuote(word).replaceAll('$', '$$$$')
+      return [`LAMBDAJSON_PIL=${forMake(qemu)} -L ${forMake(sysroot)} $(BIN)/picolisp`]
+    }
     core.warning(
       `No ${QEMU[this.architecture][0]} here to run the ${this.architecture} interpreter: the layer ` +
         'goes without the native JSON codec (the runtime uses its slower Lisp codec). Install ' +

@@ -105,6 +105,10 @@ export class DockerBuilder implements Builder {
    * then brings bin/ and lib/ (all that make writes outside src/) back into
    * `sourceDir`, where the layer is assembled from.
    */
+  buildsNativeCodec(): boolean {
+    return true
+  }
+
   async compile(sourceDir: string, scratch: string): Promise<void> {
     const image = await this.builderImage()
     await foldShippedIr(path.join(sourceDir, 'src'))

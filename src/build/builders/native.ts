@@ -24,6 +24,10 @@ export class NativeBuilder implements Builder {
     this.llvm = await ensureBuildTools(this.installDependencies)
   }
 
+  buildsNativeCodec(): boolean {
+    return true
+  }
+
   async compile(sourceDir: string, scratch: string): Promise<void> {
     if (!this.llvm) throw new Error('NativeBuilder.compile called before prepare')
     await compilePicoLisp(sourceDir, this.llvm, scratch)
