@@ -10,6 +10,11 @@ import { type LlvmToolchain, llvmMajor, makefileOptFlags, makeVariables } from '
 
 const LOG_TAIL_LINES = 30
 
+/** The last lines of a build log, for an error message (the whole log is in its group). */
+export function logTail(log: string): string {
+  return log.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n')
+}
+
 const shellCommand = (words: string[]): string => words.map(shellQuote).join(' ')
 
 /**
@@ -79,7 +84,7 @@ export async function compilePicoLisp(
     }),
   )
   if (code !== 0) {
-    const tail = log.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n')
+    const tail = logTail(log)
     throw new Error(
       `Compiling PicoLisp failed (make exited with ${code}). Last lines of the log ` +
         `(the whole log is in the group above):\n${tail}`,

@@ -4,8 +4,6 @@ import * as exec from '@actions/exec'
 // The docker CLI as the Docker builder uses it: quiet runs, logged runs, and
 // the checks that name the remedy when Docker is missing.
 
-const LOG_TAIL_LINES = 30
-
 export interface Run {
   exitCode: number
   stdout: string
@@ -15,11 +13,6 @@ export interface Run {
 /** Runs the docker CLI quietly; the caller decides what a failure means. */
 export async function docker(args: string[]): Promise<Run> {
   return exec.getExecOutput('docker', args, { ignoreReturnCode: true, silent: true })
-}
-
-/** The last lines of a log, for an error message. */
-export function tail(log: string): string {
-  return log.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n')
 }
 
 /** Runs the docker CLI with its output shown in a log group, and returns that output. */

@@ -146,16 +146,38 @@ export async function prepareGlibcBinding(
 ): Promise<string | undefined> {
   const bindings = olderBindings(await glibcExports(llvm.clang, env, target.clangArgs), max)
   if (bindings.length === 0) return undefined
+  return writeGlibcBinding(bindings, dir, { llc: llvm.llc, llcArgs: target.llcArgs, max })
+}
+
+export interface BindingWrapper {
+  /** The llc the wrapper runs, and its arguments (a cross build's -mtriple). */
+  llc: string
+  llcArgs?: string[]
+  max?: string
+  /** Where make finds the folder, when not where it is here (a container's mount). */
+  seenAs?: string
+  /** Whose glibc it is, for the log: "this glibc's", "the builder image's". */
+  whose?: string
+}
+
+/**
+ * Logs each binding and writes the directives and the llc wrapper into `dir`
+ * -> the wrapper's path, as make sees it.
+ */
+export async function writeGlibcBinding(
+  bindings: Binding[],
+  dir: string,
+  { llc, llcArgs = [], max = MAX_GLIBC, seenAs = dir, whose = "this glibc's" }: BindingWrapper,
+): Promise<string> {
   for (const b of bindings) {
     core.info(
-      `Binding ${b.symbol} to ${b.symbol}@GLIBC_${b.version}: this glibc's default, GLIBC_${b.newest}, ` +
+      `Binding ${b.symbol} to ${b.symbol}@GLIBC_${b.version}: ${whose} default, GLIBC_${b.newest}, ` +
         `is newer than the layer's target, glibc ${max}.`,
     )
   }
   await fs.mkdir(dir, { recursive: true })
-  const directives = path.join(dir, 'glibc-symver.s')
-  const wrapper = path.join(dir, 'llc')
-  await fs.writeFile(directives, symverDirectives(bindings))
-  await fs.writeFile(wrapper, llcWrapper(llvm.llc, directives, target.llcArgs), { mode: 0o755 })
-  return wrapper
+  await fs.writeFile(path.join(dir, 'glibc-symver.s'), symverDirectives(bindings))
+  const wrapper = llcWrapper(llc, path.posix.join(seenAs, 'glibc-symver.s'), llcArgs)
+  await fs.writeFile(path.join(dir, 'llc'), wrapper, { mode: 0o755 })
+  return path.posix.join(seenAs, 'llc')
 }

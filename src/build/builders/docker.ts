@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url'
 import * as core from '@actions/core'
 import { GLIBC_LIBRARIES } from '../../common/lambda-limits.js'
 import type { Architecture } from '../../common/types.js'
-import { checkDocker, docker, dockerLogged, imageId, tail } from '../docker-cli.js'
-import { llcWrapper, olderBindings, symverDirectives } from '../glibc-binding.js'
+import { logTail } from '../compile.js'
+import { checkDocker, docker, dockerLogged, imageId } from '../docker-cli.js'
+import { olderBindings, writeGlibcBinding } from '../glibc-binding.js'
 import { foldShippedIr } from '../ir-compat.js'
 import { makefileOptFlags, makeVariables, parseLlvmMajor } from '../toolchain.js'
 import type { Builder } from './builder.js'
@@ -131,7 +132,7 @@ exec make -C ${WORK_MOUNT}/tree/src "$@"`
     if (exitCode !== 0) {
       throw new Error(
         `Compiling PicoLisp in the Docker builder (${image}, base ${this.baseImage}) failed ` +
-          `(exit ${exitCode}). Last lines of the log (the whole log is in the group above):\n${tail(log)}` +
+          `(exit ${exitCode}). Last lines of the log (the whole log is in the group above):\n${logTail(log)}` +
           this.emulationHint(),
       )
     }
@@ -214,7 +215,7 @@ exec make -C ${WORK_MOUNT}/tree/src "$@"`
       if (!id) {
         throw new Error(
           `The Docker builder's base image ${this.baseImage} is not on this runner and could not be ` +
-            `pulled (exit ${exitCode}):\n${tail(log)}\nCheck input 'builder-image' and the runner's ` +
+            `pulled (exit ${exitCode}):\n${logTail(log)}\nCheck input 'builder-image' and the runner's ` +
             'network access; a runner without network needs the image loaded first (docker load).',
         )
       }
@@ -262,7 +263,7 @@ exec make -C ${WORK_MOUNT}/tree/src "$@"`
       if (exitCode !== 0) {
         throw new Error(
           `Building the Docker builder's image on ${this.baseImage} failed (docker build exited ` +
-            `${exitCode}). Last lines:\n${tail(log)}\nThe base must be Amazon Linux 2023 (its ` +
+            `${exitCode}). Last lines:\n${logTail(log)}\nThe base must be Amazon Linux 2023 (its ` +
             "packages are installed with dnf) or have pil21's build tools already (docker/README.md): " +
             "check input 'builder-image'.",
         )
@@ -293,17 +294,12 @@ exec make -C ${WORK_MOUNT}/tree/src "$@"`
     const variables = makeVariables(llvm, major, makefileOptFlags(makefile))
     const bindings = olderBindings(exports)
     if (bindings.length === 0) return variables
-    for (const b of bindings) {
-      core.info(
-        `Binding ${b.symbol} to ${b.symbol}@GLIBC_${b.version}: the builder image's default, ` +
-          `GLIBC_${b.newest}, is newer than the layer's target.`,
-      )
-    }
-    await fs.writeFile(path.join(work, 'glibc-symver.s'), symverDirectives(bindings))
-    await fs.writeFile(path.join(work, 'llc'), llcWrapper('llc', `${WORK_MOUNT}/glibc-symver.s`), {
-      mode: 0o755,
+    const llc = await writeGlibcBinding(bindings, work, {
+      llc: 'llc',
+      seenAs: WORK_MOUNT,
+      whose: "the builder image's",
     })
-    return [...variables, `LLC=${WORK_MOUNT}/llc`]
+    return [...variables, `LLC=${llc}`]
   }
 }
 
