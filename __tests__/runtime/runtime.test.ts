@@ -5,13 +5,9 @@ import { OPS_HANDLER, RAW_HANDLER } from '../support/runtime-handlers.js'
 import { useRuntimeLayer } from '../support/runtime-process.js'
 
 // The real runtime (Debian's PicoLisp, the repo's runtime/) against the
-// emulator over a socket: one process per test, so each starts clean.
-
-const runtime = useRuntimeLayer()
-
-function start(env: Record<string, string> = {}, files = { 'ops.l': OPS_HANDLER }) {
-  return runtime.start(files, 'ops.main', env)
-}
+// emulator over a socket: one process per test, so each starts clean. All of
+// it twice: with runtime/'s Lisp code alone, and with the native library
+// the action builds into the layer (JSON codec and HTTP helpers).
 
 function json(o: InvokeOutcome): unknown {
   return JSON.parse(o.body.toString('utf8'))
@@ -32,7 +28,16 @@ function expectError(o: InvokeOutcome, errorType: string) {
   return body
 }
 
-describe('the runtime serving invocations', () => {
+describe.each([
+  ['Lisp code alone', false],
+  ['the native library', true],
+])('the runtime serving invocations, with %s', (_, native) => {
+  const runtime = useRuntimeLayer({ native })
+
+  function start(env: Record<string, string> = {}, files = { 'ops.l': OPS_HANDLER }) {
+    return runtime.start(files, 'ops.main', env)
+  }
+
   it('echoes a decoded event re-encoded as JSON, numbers exact', async () => {
     const { emulator } = await start()
     const value =

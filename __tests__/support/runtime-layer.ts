@@ -10,6 +10,8 @@ const REPO_RUNTIME = resolve(dirname(fileURLToPath(import.meta.url)), '../../run
 export interface PicoLispInstall {
   bin: string
   home: string
+  /** A lambdajson.so built for it (support/native-json.ts), put into the layer's lib/. */
+  nativeLib?: string
 }
 
 /**
@@ -29,7 +31,13 @@ export async function buildRuntimeLayer(
   await mkdir(join(pico, 'runtime'))
   await symlink(picoLisp.bin, join(pico, 'bin', 'picolisp'))
   await symlink(join(picoLisp.home, 'lib.l'), join(pico, 'lib.l'))
-  await symlink(join(picoLisp.home, 'lib'), join(pico, 'lib'))
+  if (picoLisp.nativeLib) {
+    // lib/: links to the home's files, and the library
+    await mkdir(join(pico, 'lib'))
+    for (const name of await readdir(join(picoLisp.home, 'lib')))
+      await symlink(join(picoLisp.home, 'lib', name), join(pico, 'lib', name))
+    await symlink(picoLisp.nativeLib, join(pico, 'lib', 'lambdajson.so'))
+  } else await symlink(join(picoLisp.home, 'lib'), join(pico, 'lib'))
   for (const name of await readdir(REPO_RUNTIME)) {
     // native/ is the JSON codec's source, built into lib/lambdajson.so, not shipped
     if (name === 'bootstrap' || name === 'README.md' || name === 'native') continue

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { type Framing, RuntimeApiEmulator } from '../../src/invoke/runtime-api-emulator.js'
+import { buildNativeCodec } from './native-json.js'
+import { pilBin, pilHome } from './picolisp.js'
 import { buildRuntimeLayer, type PicoLispInstall } from './runtime-layer.js'
 
 /** Handler files to write into a fresh LAMBDA_TASK_ROOT: relative path -> source. */
@@ -30,6 +32,8 @@ export interface RuntimeLaunch {
    * machine without binfmt, where bootstrap's exec of it would fail.
    */
   prefix?: string[]
+  /** Puts the native library (support/native-json.ts) into the layer, as the action does. */
+  native?: boolean
 }
 
 export async function makeTaskRoot(files: HandlerFiles): Promise<string> {
@@ -118,8 +122,16 @@ export function useRuntimeLayer(launch: RuntimeLaunch = {}) {
   let layer = ''
   let current: RunningRuntime | undefined
   beforeAll(async () => {
-    layer = await buildRuntimeLayer({}, launch.picoLisp)
-  })
+    const picoLisp = launch.native
+      ? {
+          bin: pilBin,
+          home: pilHome,
+          ...launch.picoLisp,
+          nativeLib: (await buildNativeCodec()).lib,
+        }
+      : launch.picoLisp
+    layer = await buildRuntimeLayer({}, picoLisp)
+  }, 300_000)
   afterAll(async () => {
     await rm(layer, { recursive: true, force: true })
   })
