@@ -140,9 +140,9 @@ describe.each(['lisp', 'native'])(
     })
 
     /** Starts the runtime with an echo handler against a server answering /next with `answers`. */
-    async function serve(answers: NextAnswer[]) {
+    async function serve(answers: NextAnswer[], handler = '(de handler (Event Headers) Event)') {
       api = await scriptedApi(answers)
-      const taskRoot = await makeTaskRoot({ 'echo.l': '(de handler (Event Headers) Event)\n' })
+      const taskRoot = await makeTaskRoot({ 'echo.l': `${handler}\n` })
       log = ''
       child = spawn(join(layer, 'bootstrap'), [], {
         cwd: taskRoot,
@@ -172,6 +172,22 @@ describe.each(['lisp', 'native'])(
       // The 202 was read too: the runtime asks for the next event on the same connection
       expect(api.requests[2]?.head).toMatch(/^GET \/2018-06-01\/runtime\/invocation\/next /)
       expect(api.requests[2]?.connection).toBe(0)
+    })
+
+    it('sets the request context from header names in any case', async () => {
+      const deadline = Date.now() + 60_000
+      const api = await serve(
+        [
+          {
+            raw: `HTTP/1.1 200 OK\r\nLAMBDA-RUNTIME-AWS-REQUEST-ID: k-1\r\nlambda-runtime-deadline-ms: ${deadline}\r\nLambda-Runtime-Trace-Id: Root=1\r\nlambda-Runtime-invoked-function-ARN: arn:x\r\nContent-Length: 2\r\n\r\n{}`,
+          },
+        ],
+        '(de handler (Event Headers) (list T *LambdaRequestId *LambdaDeadline *LambdaTraceId *LambdaFunctionArn))',
+      )
+      await api.until(3)
+      expect(api.posts()).toEqual([
+        [RESPONSE('k-1'), JSON.stringify(['k-1', deadline, 'Root=1', 'arn:x'])],
+      ])
     })
 
     it('reads chunked bodies with extensions and trailers, on one connection', async () => {
