@@ -51,8 +51,14 @@ export function resolveRef(ref: string): { id: string; label: string } {
   return { id, label: id.startsWith(ref) ? short : `${ref} (${short})` }
 }
 
-export function describeRef(ref: string): string {
-  return resolveRef(ref).label
+/** Whether commit `ref` has the native library (its build script). */
+export function hasNativeCodec(ref: string): boolean {
+  try {
+    git(['cat-file', '-e', `${ref}:${NATIVE_BUILD}`])
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** A layer as buildRuntimeLayer's, with bootstrap and runtime/*.l as of commit `ref`. */
