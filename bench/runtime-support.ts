@@ -8,7 +8,7 @@ import { buildRuntimeLayer } from '../__tests__/support/runtime-layer.js'
 
 const REPO = join(import.meta.dirname, '..')
 
-/** Builds runtime/native/json.l into a library for one PicoLisp (issue 15's native codec). */
+/** Builds runtime/native/ into a library for one PicoLisp (issue 15's native codec). */
 export const NATIVE_BUILD = 'scripts/build-native-json.sh'
 
 /** A JSON object of about `bytes` bytes: a few fields and one long string. */
@@ -51,14 +51,19 @@ export function resolveRef(ref: string): { id: string; label: string } {
   return { id, label: id.startsWith(ref) ? short : `${ref} (${short})` }
 }
 
-/** Whether commit `ref` has the native library (its build script). */
-export function hasNativeCodec(ref: string): boolean {
+/** Whether commit `ref` has `file`. */
+function exists(ref: string, file: string): boolean {
   try {
-    git(['cat-file', '-e', `${ref}:${NATIVE_BUILD}`])
+    git(['cat-file', '-e', `${ref}:${file}`])
     return true
   } catch {
     return false
   }
+}
+
+/** Whether commit `ref` has the native library (its build script). */
+export function hasNativeCodec(ref: string): boolean {
+  return exists(ref, NATIVE_BUILD)
 }
 
 /** A layer as buildRuntimeLayer's, with bootstrap and runtime/*.l as of commit `ref`. */
@@ -80,7 +85,7 @@ export async function buildBaselineLayer(ref: string): Promise<string> {
 /**
  * Puts the native JSON codec into `layer` as picoLisp/lib/lambdajson.so,
  * built for the layer's PicoLisp by NATIVE_BUILD, from this tree or, with
- * `ref`, from that commit's script and runtime/native/json.l; then checks
+ * `ref`, from that commit's script and runtime/native/ files; then checks
  * that runtime/json-native.l takes it (it falls back on the Lisp codec silently).
  * The layer's lib/ is a link to the PicoLisp home's: it becomes a folder of
  * links to the home's files, so that nothing is written into the home.
@@ -94,7 +99,8 @@ export function addNativeCodec(layer: string, ref?: string): void {
   let root = REPO
   if (ref) {
     root = mkdtempSync(join(tmpdir(), 'pil-native-src-'))
-    for (const path of [NATIVE_BUILD, 'runtime/native/json.l']) {
+    const files = [NATIVE_BUILD, 'runtime/native/json.l', 'runtime/native/http.l']
+    for (const path of files.filter((file) => exists(ref, file))) {
       mkdirSync(join(root, path, '..'), { recursive: true })
       writeFileSync(join(root, path), git(['show', `${ref}:${path}`]), { mode: 0o755 })
     }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the runtime's native JSON codec (runtime/native/json.l, pil21's LLVM
-# dialect) into a shared library for one pil21 tree, as the tree's own
-# src/Makefile builds lib/ht.so from src/ht.l:
-#   picolisp lib.l lib/llvm.l json.l -bye > json.ll; opt; llc; cc -shared
+# Builds the runtime's native library (runtime/native/: the JSON codec and
+# HTTP helpers, in pil21's LLVM dialect) into a shared library for one pil21
+# tree, as the tree's own src/Makefile builds lib/ht.so from src/ht.l:
+#   picolisp lib.l lib/llvm.l lambdajson.l -bye > json.ll; opt; llc; cc -shared
 # The library is only valid for the interpreter of that tree (it includes the
 # tree's src/glob.l and src/dec.l): build it with the interpreter being packaged.
 #
@@ -23,7 +23,7 @@ die() {
 HOME_DIR=$(cd "$1" && pwd) || die "no pil21 home at $1"
 OUT=$2
 PIL=${3:-$HOME_DIR/bin/picolisp}
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../runtime/native" && pwd)/json.l
+NATIVE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../runtime/native" && pwd)
 
 [ -f "$HOME_DIR/lib.l" ] || die "$HOME_DIR has no lib.l"
 [ -f "$HOME_DIR/src/lib/llvm.l" ] || die "$HOME_DIR has no src/lib/llvm.l (the pil21 source tree)"
@@ -31,6 +31,11 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../runtime/native" && pwd)/json.l
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+
+# One module of the library's files in order, json.l beginning it and http.l
+# ending it, as src/build/native-codec.ts's NATIVE_SOURCES
+SRC=$WORK/lambdajson.l
+cat "$NATIVE/json.l" "$NATIVE/http.l" >"$SRC"
 
 # The tools, as src/Makefile names them; the action passes its own toolchain
 # (the one it built the interpreter with) through the environment:
@@ -54,7 +59,7 @@ STRIP=${STRIP:-strip}
 # the dialect's 'begin' reads vers.l, defs.l, glob.l and dec.l from the cwd.
 (cd "$HOME_DIR/src" && "$PIL" "$HOME_DIR/lib.l" @lib/net.l @lib/misc.l @lib/btree.l @lib/db.l \
   @lib/pilog.l lib/llvm.l "$SRC" -bye) >"$WORK/json.ll" ||
-  die "compiling $SRC to LLVM IR failed"
+  die "compiling $NATIVE/json.l and http.l to LLVM IR failed"
 "${OPT[@]}" -o "$WORK/json.bc" "$WORK/json.ll"
 $LLC "$WORK/json.bc" -relocation-model=pic -o "$WORK/json.s"
 mkdir -p "$(dirname "$OUT")"

@@ -32,9 +32,12 @@ async function fakeTree(): Promise<string> {
 test('a codec that does not compile leaves the build whole, without the library', async () => {
   const tree = await fakeTree()
   await addNativeCodec(tree, RUNTIME)
-  expect(await fs.readFile(path.join(tree, 'src', 'lambdajson.l'), 'utf8')).toBe(
-    await fs.readFile(path.join(RUNTIME, 'native', 'json.l'), 'utf8'),
+  // One module: json.l, then http.l, which ends it
+  const [json, http] = await Promise.all(
+    ['json.l', 'http.l'].map((file) => fs.readFile(path.join(RUNTIME, 'native', file), 'utf8')),
   )
+  expect(await fs.readFile(path.join(tree, 'src', 'lambdajson.l'), 'utf8')).toBe(json + http)
+  expect(http.trimEnd().endsWith('(end)')).toBe(true)
   const out = execFileSync('make', ['-C', path.join(tree, 'src')], { encoding: 'utf8' })
   expect(out).toContain('lambdajson.so: not built')
   await expect(fs.stat(path.join(tree, 'lib', 'lambdajson.so'))).rejects.toThrow()
@@ -50,12 +53,14 @@ test('LAMBDAJSON= builds without the codec at all', async () => {
   expect(out).not.toContain('lambdajson')
 })
 
-test("the codec's source is part of the cache key", async () => {
-  const runtime = await fs.mkdtemp(path.join(os.tmpdir(), 'native-codec-runtime-'))
-  await fs.mkdir(path.join(runtime, 'native'))
-  await fs.copyFile(path.join(RUNTIME, 'native', 'json.l'), path.join(runtime, 'native', 'json.l'))
-  const before = await nativeCodecDigest(runtime)
-  expect(before).toBe(await nativeCodecDigest(RUNTIME))
-  await fs.appendFile(path.join(runtime, 'native', 'json.l'), '# changed\n')
-  expect(await nativeCodecDigest(runtime)).not.toBe(before)
-})
+test.each(['json.l', 'http.l'])(
+  "the library's source %s is part of the cache key",
+  async (file) => {
+    const runtime = await fs.mkdtemp(path.join(os.tmpdir(), 'native-codec-runtime-'))
+    await fs.cp(path.join(RUNTIME, 'native'), path.join(runtime, 'native'), { recursive: true })
+    const before = await nativeCodecDigest(runtime)
+    expect(before).toBe(await nativeCodecDigest(RUNTIME))
+    await fs.appendFile(path.join(runtime, 'native', file), '# changed\n')
+    expect(await nativeCodecDigest(runtime)).not.toBe(before)
+  },
+)

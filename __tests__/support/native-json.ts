@@ -4,12 +4,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { NATIVE_SOURCES } from '../../src/build/native-codec.js'
 import { codec, type DriverRun, repoRoot, runPicoLisp } from './json-pil.js'
 import { pilBin, pilHome, pilSource, pilVersion } from './picolisp.js'
 
 const run = promisify(execFile)
 
-const source = path.join(repoRoot, 'runtime', 'native', 'json.l')
+const sources = NATIVE_SOURCES.map((file) => path.join(repoRoot, 'runtime', 'native', file))
 const script = path.join(repoRoot, 'scripts', 'build-native-json.sh')
 const driver = path.join(repoRoot, '__tests__', 'support', 'native-json-driver.l')
 
@@ -23,12 +24,9 @@ export async function buildNativeCodec(): Promise<{ lib: string; preload: string
   // The home's own tree where it has one (a compiled release), else the source tree
   const tree = existsSync(path.join(pilHome, 'src', 'lib', 'llvm.l')) ? pilHome : pilSource().tree
   const hash = createHash('sha256')
-    .update(readFileSync(source))
-    .update(readFileSync(script))
-    .update(tree)
-    .digest('hex')
-    .slice(0, 16)
-  const dir = path.join(os.tmpdir(), `lambdajson-${pilVersion}-${hash}`)
+  for (const file of sources) hash.update(readFileSync(file))
+  const digest = hash.update(readFileSync(script)).update(tree).digest('hex').slice(0, 16)
+  const dir = path.join(os.tmpdir(), `lambdajson-${pilVersion}-${digest}`)
   const lib = path.join(dir, 'lambdajson.so')
   const preload = path.join(dir, 'native.l')
   if (!existsSync(preload)) {

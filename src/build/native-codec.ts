@@ -3,7 +3,8 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 
 /**
- * The runtime's native JSON codec (runtime/native/json.l) is a pil21
+ * The runtime's native library (runtime/native/: the JSON codec, and HTTP
+ * helpers) is a pil21
  * extension in its LLVM dialect, like the tree's own lib/ht.so, and like it
  * fits only the interpreter it is built with. It joins the tree before make,
  * with rules that copy ht.so's, so each builder compiles it with the
@@ -38,19 +39,31 @@ $(LIB)/lambdajson.so: $(INC) lambdajson.l | $(BIN)/picolisp
 \t|| { rm -f $(LIB)/lambdajson.so; echo "lambdajson.so: not built, see above"; }
 `
 
-const source = (runtimeDir: string): string => path.join(runtimeDir, 'native', 'json.l')
+/**
+ * The library's files in runtime/native/, compiled as one module in this
+ * order: json.l begins it, http.l ends it (as in scripts/build-native-json.sh).
+ */
+export const NATIVE_SOURCES = ['json.l', 'http.l']
 
-/** Puts the codec's source and rules into the extracted tree's src/. */
+/** The library's source: its files joined. */
+async function source(runtimeDir: string): Promise<string> {
+  const parts = NATIVE_SOURCES.map((file) =>
+    fs.readFile(path.join(runtimeDir, 'native', file), 'utf8'),
+  )
+  return (await Promise.all(parts)).join('')
+}
+
+/** Puts the library's source and rules into the extracted tree's src/. */
 export async function addNativeCodec(sourceDir: string, runtimeDir: string): Promise<void> {
   const src = path.join(sourceDir, 'src')
-  await fs.copyFile(source(runtimeDir), path.join(src, 'lambdajson.l'))
+  await fs.writeFile(path.join(src, 'lambdajson.l'), await source(runtimeDir))
   await fs.appendFile(path.join(src, 'Makefile'), CODEC_RULES)
 }
 
-/** A short digest of the codec's source and rules: a change to either is a new build. */
+/** A short digest of the library's source and rules: a change to either is a new build. */
 export async function nativeCodecDigest(runtimeDir: string): Promise<string> {
   return createHash('sha256')
-    .update(await fs.readFile(source(runtimeDir)))
+    .update(await source(runtimeDir))
     .update(CODEC_RULES)
     .digest('hex')
     .slice(0, 12)
