@@ -105,18 +105,25 @@ function runtimeSpec(v: Variant, taskRoot: string): ClientSpec {
  */
 async function runtimeVariants(): Promise<Variant[]> {
   const layer = await buildRuntimeLayer()
-  const variants: Variant[] = [
-    { name: 'runtime (Lisp codec)', layer, temporary: true },
-    { name: 'runtime, raw mode (no JSON)', layer, handler: 'raw', sizes: ['100 B'], aside: true },
-  ]
+  const variants: Variant[] = [{ name: 'runtime (Lisp codec)', layer, temporary: true }]
   // The native codec: from this tree once it has it, or from BENCH_NATIVE_REF's commit
   const nativeRef = process.env.BENCH_NATIVE_REF && resolveRef(process.env.BENCH_NATIVE_REF)
+  let raw = layer
   if (nativeRef || existsSync(join(import.meta.dirname, '..', NATIVE_BUILD))) {
     const native = nativeRef ? await buildBaselineLayer(nativeRef.id) : await buildRuntimeLayer()
     addNativeCodec(native, nativeRef ? nativeRef.id : undefined)
     const name = nativeRef ? `runtime (native codec, ${nativeRef.label})` : 'runtime (native codec)'
     variants.push({ name, layer: native, temporary: true })
+    raw = native
   }
+  // The HTTP path alone, in the layer as the action builds it (with the library)
+  variants.push({
+    name: 'runtime, raw mode (no JSON)',
+    layer: raw,
+    handler: 'raw',
+    sizes: ['100 B'],
+    aside: true,
+  })
   for (const entry of (process.env.BENCH_LAYERS ?? '').split(',').filter(Boolean)) {
     const [name, folder] = entry.split('=') as [string, string | undefined]
     if (!folder || !existsSync(join(folder, 'bootstrap')))
