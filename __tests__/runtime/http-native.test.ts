@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -6,7 +6,7 @@ import { codec, repoRoot, runPicoLisp } from '../support/json-pil.js'
 import { buildNativeCodec, writeInputs } from '../support/native-json.js'
 
 // runtime/http.l with the native library's helpers (Head, Text and Prin of
-// runtime/native/json.l) against its Lisp code alone: every head, body and
+// runtime/native/http.l) against its Lisp code alone: every head, body and
 // request must come out the same, byte for byte, whichever does the work,
 // and the library must take the plain messages Lambda sends. Any other
 // message is left to the Lisp code.
@@ -154,6 +154,20 @@ describe("the native reader of a response's head", () => {
   })
 })
 
+describe('the native reader of heads one after another in the buffer', () => {
+  it('reads each where the one before left off, as the Lisp reader does', async () => {
+    const accepted = plain.accepted as string
+    const two = `${plain.next}${accepted}${accepted}`
+    const [file] = writeInputs(path.join(dir, 'pipelined'), [['0', Buffer.from(two, 'latin1')]])
+    const [[, taken, native, lisp]] = (await drive('http-pipelined', `${file}\n`)) as string[][]
+    // All three heads in one read of the file, the later ones from the middle of the buffer
+    expect(taken).toBe('native native native')
+    expect(native).toBe(lisp)
+    expect(native).toContain('(202 (("Content-Type" . "application/json")')
+    expect(native?.match(/\(202 /g)).toHaveLength(2)
+  })
+})
+
 describe('the native reader of a small body', () => {
   const bodies: Record<string, Buffer> = {
     ascii: Buffer.from('{"id":"evt-1","n":42}'),
@@ -221,12 +235,12 @@ describe('the native writer of a request', () => {
     ['(0 -5 123 1000000000000 -1000000000000)', 'native'],
     ['("café 中文 😀" abc "^I")', 'native'],
     [`("${'x'.repeat(4095)}" "yz" "${'w'.repeat(100_000)}")`, 'native'],
+    ['("a" . "b")', 'native'],
+    ['("GET " ("X" . "y") ("n" . 5) "^M^J")', 'native'],
     ['("a" 4611686018427387904)', 'fallback'],
   ]
 
   it("writes what 'prin' writes, byte for byte, and leaves what it cannot write to 'prin'", async () => {
-    const file = path.join(dir, 'prins.l')
-    writeFileSync(file, values.map(([v]) => v).join('\n'))
     const lines = await drive('http-prins', values.map(([v]) => v).join('\n'))
     expect(lines).toHaveLength(values.length)
     lines.forEach(([taken, same], i) => {

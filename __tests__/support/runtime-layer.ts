@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { chmod, copyFile, mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -51,4 +52,24 @@ export async function buildRuntimeLayer(
     await writeFile(join(layer, path), source)
   }
   return layer
+}
+
+/**
+ * Whether the layer's runtime takes its native library: runtime/json-native.l
+ * falls back on the Lisp code without a word when the library is missing or
+ * fails its checks, so a test of the library asks.
+ */
+export function nativeIn(layer: string): boolean {
+  const pico = join(layer, 'picoLisp')
+  const out = execFileSync(
+    join(pico, 'bin', 'picolisp'),
+    [
+      join(pico, 'lib.l'),
+      ...['json.l', 'json-fast.l', 'json-native.l'].map((f) => join(pico, 'runtime', f)),
+      '-prinl (and *LambdaJsonNativeDecode *LambdaHttpNativeHead "native")',
+      '-bye',
+    ],
+    { encoding: 'utf8' },
+  )
+  return out.trim() === 'native'
 }

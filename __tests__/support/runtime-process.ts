@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest'
 import { type Framing, RuntimeApiEmulator } from '../../src/invoke/runtime-api-emulator.js'
 import { buildNativeCodec } from './native-json.js'
 import { pilBin, pilHome } from './picolisp.js'
-import { buildRuntimeLayer, type PicoLispInstall } from './runtime-layer.js'
+import { buildRuntimeLayer, nativeIn, type PicoLispInstall } from './runtime-layer.js'
 
 /** Handler files to write into a fresh LAMBDA_TASK_ROOT: relative path -> source. */
 export type HandlerFiles = Record<string, string>
@@ -131,6 +131,8 @@ export function useRuntimeLayer(launch: RuntimeLaunch = {}) {
         }
       : launch.picoLisp
     layer = await buildRuntimeLayer({}, picoLisp)
+    if (launch.native && !nativeIn(layer))
+      throw new Error(`${layer}: the runtime did not take the native library`)
   }, 300_000)
   afterAll(async () => {
     await rm(layer, { recursive: true, force: true })
