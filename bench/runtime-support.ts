@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { pilBin, pilHome } from '../__tests__/support/picolisp.js'
-import { buildRuntimeLayer } from '../__tests__/support/runtime-layer.js'
+import { buildRuntimeLayer, nativeParts } from '../__tests__/support/runtime-layer.js'
 
 const REPO = join(import.meta.dirname, '..')
 
@@ -54,7 +54,7 @@ export function resolveRef(ref: string): { id: string; label: string } {
 /** Whether commit `ref` has `file`. */
 function exists(ref: string, file: string): boolean {
   try {
-    git(['cat-file', '-e', `${ref}:${file}`])
+    execFileSync('git', ['cat-file', '-e', `${ref}:${file}`], { cwd: REPO, stdio: 'ignore' })
     return true
   } catch {
     return false
@@ -107,17 +107,6 @@ export function addNativeCodec(layer: string, ref?: string): void {
   }
   execFileSync(join(root, NATIVE_BUILD), [pilHome, join(lib, 'lambdajson.so'), pilBin])
   if (ref) rmSync(root, { recursive: true, force: true })
-  const pico = join(layer, 'picoLisp')
-  const codec = execFileSync(
-    join(pico, 'bin', 'picolisp'),
-    [
-      join(pico, 'lib.l'),
-      ...['json.l', 'json-fast.l', 'json-native.l'].map((file) => join(pico, 'runtime', file)),
-      '-prinl (if *LambdaJsonNativeDecode "native" "lisp")',
-      '-bye',
-    ],
-    { encoding: 'utf8' },
-  ).trim()
-  if (codec !== 'native')
-    throw new Error(`${layer}: runtime/json-native.l did not take lib/lambdajson.so (got ${codec})`)
+  if (!nativeParts(layer).codec)
+    throw new Error(`${layer}: runtime/json-native.l did not take lib/lambdajson.so`)
 }

@@ -55,21 +55,28 @@ export async function buildRuntimeLayer(
 }
 
 /**
- * Whether the layer's runtime takes its native library: runtime/json-native.l
- * falls back on the Lisp code without a word when the library is missing or
- * fails its checks, so a test of the library asks.
+ * What of its native library the layer's runtime takes: the codec, the HTTP
+ * helpers (a library of before them has none). runtime/json-native.l falls
+ * back on the Lisp code without a word when the library is missing or fails
+ * its checks, so a test or bench of the library asks.
  */
-export function nativeIn(layer: string): boolean {
+export function nativeParts(layer: string): { codec: boolean; http: boolean } {
   const pico = join(layer, 'picoLisp')
   const out = execFileSync(
     join(pico, 'bin', 'picolisp'),
     [
       join(pico, 'lib.l'),
       ...['json.l', 'json-fast.l', 'json-native.l'].map((f) => join(pico, 'runtime', f)),
-      '-prinl (and *LambdaJsonNativeDecode *LambdaHttpNativeHead "native")',
+      '-prinl (and *LambdaJsonNativeDecode "codec") " " (and *LambdaHttpNativeHead "http")',
       '-bye',
     ],
     { encoding: 'utf8' },
   )
-  return out.trim() === 'native'
+  return { codec: out.includes('codec'), http: out.includes('http') }
+}
+
+/** Whether the layer's runtime takes all of its native library. */
+export function nativeIn(layer: string): boolean {
+  const parts = nativeParts(layer)
+  return parts.codec && parts.http
 }
