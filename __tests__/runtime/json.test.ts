@@ -485,6 +485,18 @@ describe('JSON encoding', () => {
     expect(message).toMatch(/^Cannot encode as JSON: circular list/)
   })
 
+  it('refuses a value that holds itself, shown cut short, as often as it is given', async () => {
+    // 'sym' of it whole recursed until the stack overflowed: the process died
+    const self = '(let L (list "a" 2) (set L L) (lambda-json-encode L))'
+    const messages = await errorsOf([self, self, `(lambda-json-encode (list T (circ 1 2)))`])
+    expect(messages.slice(0, 2)).toEqual(
+      Array(2).fill(
+        'Cannot encode as JSON: object member is not a ("key" . value) pair (((((((("..." 2) 2) 2) 2) 2) 2) 2) 2)',
+      ),
+    )
+    expect(messages[2]).toMatch(/^Cannot encode as JSON: circular list/)
+  })
+
   it('encodes into the buffer file, giving its size for Content-Length', async () => {
     // Repairing print's carets keeps "x^Jy" at its length, shrinks "\\^" and grows
     // ^A (to \u0001): the file must hold exactly the JSON, nothing after it

@@ -185,6 +185,18 @@ describe.each([
     expect(json(await emulator.invoke({ op: 'echo', value: [1] }))).toEqual([1])
   })
 
+  it('reports a return value that holds itself as Runtime.MarshalError, again and again', async () => {
+    const { emulator, child } = await start()
+    for (let i = 0; i < 3; i++) {
+      const err = expectError(await emulator.invoke({ op: 'self' }), 'Runtime.MarshalError')
+      // Shown cut short: printed whole, it overflowed the stack and killed the process
+      expect(err.errorMessage).toContain('Cannot encode as JSON: object member is not a')
+      expect(err.errorMessage).toContain('"..."')
+    }
+    expect(json(await emulator.invoke({ op: 'echo', value: [1] }))).toEqual([1])
+    expect(child.exitCode).toBeNull()
+  })
+
   it('reports an event that is not JSON as Runtime.UnmarshalError and goes on', async () => {
     const { emulator } = await start()
     const err = expectError(await emulator.invoke('{"op": "echo",'), 'Runtime.UnmarshalError')

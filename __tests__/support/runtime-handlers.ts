@@ -35,6 +35,7 @@ export const OPS_HANDLER = `
       ("throw" (throw 'nowhere 1))
       ("deep" (deep 0))
       ("unencodable" (cons "not-json" 1))
+      ("self" (let L (list "a" 2) (set L L)))  # A list that holds itself
       ("big" (pack (need (op E "size") "x")))
       ("noise"
          (prinl "HTTP/1.1 200 OK^M^JContent-Length: 2^M^J^M^Jno")
