@@ -46,14 +46,32 @@ test('an existing zip, even an empty one, may be replaced', async () => {
 })
 
 test('writability is tried with a real file in the target folder, which is removed', async () => {
-  const target = path.join(dir, 'new', 'layer.zip')
-  await checkOutputWritable(target)
-  expect(await fs.readdir(path.dirname(target))).toEqual([])
+  const folder = await fs.mkdtemp(path.join(dir, 'target-'))
+  await checkOutputWritable(path.join(folder, 'layer.zip'))
+  expect(await fs.readdir(folder)).toEqual([])
+})
+
+test('for a folder yet to be made, it is tried in the nearest one that exists, and nothing is made', async () => {
+  const folder = await fs.mkdtemp(path.join(dir, 'above-'))
+  await checkOutputWritable(path.join(folder, 'new', 'deeper', 'layer.zip'))
+  expect(await fs.readdir(folder)).toEqual([])
+})
+
+test('a file where a folder of the path must be is named', async () => {
+  const file = path.join(dir, 'plain-file')
+  await fs.writeFile(file, 'x')
+  await expect(checkOutputWritable(path.join(file, 'sub', 'layer.zip'))).rejects.toThrow(
+    /Input 'output': cannot write \S+sub\/layer\.zip: \S+plain-file is not a folder/,
+  )
 })
 
 test('a folder whose files cannot be created is named, even for root', async () => {
   // /proc refuses new files to everyone, where an access() check says root may write.
   await expect(checkOutputWritable('/proc/layer.zip')).rejects.toThrow(
     /Input 'output': cannot write \/proc\/layer\.zip/,
+  )
+  // Also below it: no folder is made on the way (mkdir -p there failed before the file did)
+  await expect(checkOutputWritable('/proc/new/layer.zip')).rejects.toThrow(
+    /Input 'output': cannot write \/proc\/new\/layer\.zip/,
   )
 })

@@ -47,3 +47,9 @@ test('a failure leaves neither the zip nor a partial file', async () => {
   await expect(writeZip([...entries, missing], output)).rejects.toThrow(/does-not-exist/)
   expect((await fs.readdir(dir)).filter((f) => f.includes('failed'))).toEqual([])
 })
+
+test("makes the output's folder, which the output check only tried", async () => {
+  const output = path.join(dir, 'new', 'deeper', 'layer.zip')
+  await writeZip(entries, output)
+  expect(await sha256(output)).toBe(await sha256(path.join(dir, 'one.zip')))
+})

@@ -19,8 +19,10 @@ async function isZip(file: string): Promise<boolean> {
 
 /**
  * The output must be creatable before minutes of work go into it: a file is
- * created and removed beside it. Only a zip may be replaced, so a wrong path
- * cannot overwrite an unrelated file.
+ * created and removed in its folder, or in the nearest folder above that
+ * exists (the zip's writer makes the rest), so the check leaves nothing
+ * behind. Only a zip may be replaced, so a wrong path cannot overwrite an
+ * unrelated file.
  */
 export async function checkOutputWritable(output: string): Promise<void> {
   const existing = await fs.lstat(output).catch(() => undefined)
@@ -33,12 +35,22 @@ export async function checkOutputWritable(output: string): Promise<void> {
       `${output} exists and is not a zip file; refusing to replace it.`,
     )
   }
-  const probe = path.join(path.dirname(output), `${PROBE_PREFIX}${process.pid}`)
+  const probe = path.join(await nearestFolder(output), `${PROBE_PREFIX}${process.pid}`)
   try {
-    await fs.mkdir(path.dirname(output), { recursive: true })
     await fs.writeFile(probe, '', { flag: 'wx' })
     await fs.rm(probe)
   } catch (error) {
     throw new InputError('output', `cannot write ${output}: ${(error as Error).message}`)
+  }
+}
+
+/** The output's folder, or the nearest folder above it that exists. */
+async function nearestFolder(output: string): Promise<string> {
+  for (let dir = path.dirname(output); ; dir = path.dirname(dir)) {
+    const found = await fs.stat(dir).catch(() => undefined)
+    if (found?.isDirectory() || dir === path.dirname(dir)) return dir
+    if (found) {
+      throw new InputError('output', `cannot write ${output}: ${dir} is not a folder.`)
+    }
   }
 }

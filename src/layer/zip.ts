@@ -47,6 +47,7 @@ export async function writeZip(
   // archiver only warns about an unreadable file and leaves it out: check first.
   for (const entry of sorted) await fs.access(entry.source, fs.constants.R_OK)
   const partial = partialPath(output)
+  await fs.mkdir(path.dirname(output), { recursive: true })
   // archiver stats files 4 at a time and adds them as the stats return: one at a time
   // keeps the sorted order, without which the same inputs give a different zip.
   const archive = new ZipArchive({ zlib: { level: 9 }, statConcurrency: 1 })
