@@ -103,6 +103,13 @@ test('a builder image without the Docker builder', async () => {
   )
 })
 
+test('sysroot sources for a build that is not a cross build', async () => {
+  await expectFailure(
+    { 'sysroot-sources': 'deb http://mirror.example/debian bookworm main' },
+    /Input 'sysroot-sources': applies only to a cross build .* but this is a native build for x86_64: remove it/,
+  )
+})
+
 test('a malformed sha256', async () => {
   await expectFailure(
     { 'source-sha256': 'abc123' },

@@ -43,3 +43,15 @@ test('builder docker without builder-image builds on Amazon Linux 2023', () => {
   )
   expect((builder as DockerBuilder).baseImage).toBe('public.ecr.aws/amazonlinux/amazonlinux:2023')
 })
+
+test('sysroot-sources is refused where no sysroot is used: a native or a Docker build', () => {
+  const sources = ['deb http://mirror.example/ubuntu-ports noble main']
+  expect(() => selectBuilder({ ...inputs('x86_64'), sysrootSources: sources }, 'x86_64')).toThrow(
+    /^Input 'sysroot-sources': applies only to a cross build .* but this is a native build for x86_64: remove it\.$/,
+  )
+  expect(() =>
+    selectBuilder({ ...inputs('arm64'), builder: 'docker', sysrootSources: sources }, 'x86_64'),
+  ).toThrow(/but this is a Docker build for arm64/)
+  const cross = selectBuilder({ ...inputs('arm64'), sysrootSources: sources }, 'x86_64')
+  expect(cross.name).toBe('cross')
+})

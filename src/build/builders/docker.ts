@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import * as core from '@actions/core'
 import { GLIBC_LIBRARIES } from '../../common/lambda-limits.js'
 import type { Architecture } from '../../common/types.js'
+import { runnerArchitecture } from '../../inputs/build-inputs.js'
 import { logTail } from '../compile.js'
 import { checkDocker, docker, dockerLogged, imageId } from '../docker-cli.js'
 import { olderBindings, writeGlibcBinding } from '../glibc-binding.js'
@@ -170,7 +171,7 @@ exec make -C ${WORK_MOUNT}/tree/src "$@"`
 
   /** For a layer of another architecture than the runner's, the containers need QEMU. */
   private emulationHint(): string {
-    const runner = process.arch === 'arm64' ? 'arm64' : 'x86_64'
+    const runner = runnerArchitecture()
     if (runner === this.architecture) return ''
     return (
       `\nThe containers of an ${this.architecture} build on this ${runner} runner run under QEMU: ` +
