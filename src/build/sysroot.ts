@@ -205,7 +205,7 @@ async function unpack(debDir: string, debs: string[], root: string): Promise<voi
 }
 
 /** Written last into a complete sysroot: a folder without it is left from an interrupted run. */
-const COMPLETE = '.sysroot-debs'
+export const COMPLETE = '.sysroot-debs'
 
 /** Where a sysroot comes from and where it is kept. */
 export interface SysrootOptions {
@@ -252,6 +252,41 @@ export async function resolveSysroot(options: SysrootOptions): Promise<Sysroot> 
   return { dir, debs, packages, ready }
 }
 
+/** The prefix of a sysroot being unpacked in the cache folder. */
+const PARTIAL = '.partial-'
+
+/** An unpacking this old was killed: its run would have ended long before. */
+const STALE_MS = 60 * 60 * 1000
+
+/** Removes what killed runs left half unpacked in the cache folder. */
+export async function removeStalePartials(cacheDir: string, now = Date.now()): Promise<void> {
+  for (const name of await fs.readdir(cacheDir)) {
+    if (!name.startsWith(PARTIAL)) continue
+    const folder = path.join(cacheDir, name)
+    const made = await fs.stat(folder).catch(() => undefined)
+    if (made && now - made.mtimeMs > STALE_MS) await fs.rm(folder, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Renames the complete sysroot `partial` to `dir`. Where another run put one
+ * there first, that one is used; a folder there without the marker of a
+ * complete one (a delete cut short) is replaced.
+ */
+export async function moveIntoPlace(partial: string, dir: string): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await fs.rename(partial, dir)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error
+      if (await fs.stat(path.join(dir, COMPLETE)).catch(() => undefined)) return
+      if (tries > 0) throw error
+      await fs.rm(dir, { recursive: true, force: true })
+    }
+  }
+}
+
 /** Downloads and unpacks a resolved sysroot into its folder, unless it is there already. */
 export async function ensureSysroot(sysroot: Sysroot, options: SysrootOptions): Promise<void> {
   if (sysroot.ready) {
@@ -267,14 +302,12 @@ export async function ensureSysroot(sysroot: Sysroot, options: SysrootOptions): 
   })
   // Unpacked beside its final place, then renamed: a concurrent run sees all or nothing.
   await fs.mkdir(options.cacheDir, { recursive: true })
-  const partial = await fs.mkdtemp(path.join(options.cacheDir, `.partial-${arch}-`))
+  await removeStalePartials(options.cacheDir)
+  const partial = await fs.mkdtemp(path.join(options.cacheDir, `${PARTIAL}${arch}-`))
   try {
     await unpack(debDir, sysroot.debs, partial)
     await fs.writeFile(path.join(partial, COMPLETE), `${sysroot.debs.join('\n')}\n`)
-    await fs.rename(partial, sysroot.dir).catch((error: NodeJS.ErrnoException) => {
-      // Another run put the same sysroot there first: use that one.
-      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error
-    })
+    await moveIntoPlace(partial, sysroot.dir)
   } finally {
     await fs.rm(partial, { recursive: true, force: true })
   }
