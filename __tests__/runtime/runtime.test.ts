@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { InvokeOutcome } from '../../src/invoke/runtime-api-emulator.js'
 import { RuntimeExitedError } from '../../src/invoke/runtime-api-emulator.js'
@@ -99,6 +100,45 @@ describe.each([
     expect((second as { traceEnv: string }).traceEnv).toBe('unset')
     expect((second as { arn: unknown }).arn).toEqual({}) // absent: NIL, which encodes as {}
     expect((third as { traceEnv: string }).traceEnv).toBe('Root=1-b')
+  })
+
+  it('does not grow with a new trace id every invocation, as Lambda sends them', async () => {
+    // glibc's setenv keeps every value it was given: 140 bytes an invocation, for good
+    const { emulator, child } = await start()
+    const rssKb = () =>
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1])
+    let n = 0
+    const invocations = async (count: number) => {
+      for (let i = 0; i < count; i++, n++)
+        expectResponse(
+          await emulator.invoke({ op: 'count' }, { traceId: `Root=1-${n}-${'t'.repeat(80)}` }),
+        )
+    }
+    await invocations(1000) // The heap grows to its size first
+    const warm = rssKb()
+    await invocations(3000) // 420 KB more with setenv
+    expect(rssKb() - warm).toBeLessThan(200)
+  })
+
+  it('keeps _X_AMZN_TRACE_ID right through long and short ids, and after the handler set it', async () => {
+    // The runtime rewrites one string of its own in place (glibc's setenv kept a copy
+    // of every id, growing the process): a longer id needs a new one, a shorter one
+    // must not show the longer one's tail, and a handler may have set it meanwhile
+    const { emulator } = await start()
+    const traceEnv = async (traceId?: string) =>
+      (
+        json(await emulator.invoke({ op: 'context' }, traceId ? { traceId } : {})) as {
+          traceEnv: string
+        }
+      ).traceEnv
+    const long = `Root=1-${'a'.repeat(1000)}`
+    expect(await traceEnv('Root=1-short')).toBe('Root=1-short')
+    expect(await traceEnv(long)).toBe(long)
+    expect(await traceEnv('Root=1-s')).toBe('Root=1-s')
+    expect(json(await emulator.invoke({ op: 'set-trace' }, { traceId: 'Root=1-x' }))).toBe(1)
+    expect(await traceEnv('Root=1-after')).toBe('Root=1-after')
+    expect(await traceEnv()).toBe('unset')
+    expect(await traceEnv('Root=1-again')).toBe('Root=1-again')
   })
 
   it('carries 1 MB and 5.9 MB events and responses', async () => {

@@ -28,6 +28,7 @@ export const OPS_HANDLER = `
             (cons "cognito" *LambdaCognitoIdentity)
             (cons "tenant" *LambdaTenantId)
             (cons "headers" (cons T (mapcar '((X) (list T (car X) (cdr X))) H))) ) )
+      ("set-trace" (sys "_X_AMZN_TRACE_ID" "set by the handler") 1)
       ("globals" (list (cons "values" (list T Len Status File Hdrs))))
       ("fail" (car (op E "value")))
       ("quit" (quit "Order rejected" 42))
