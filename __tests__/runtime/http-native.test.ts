@@ -65,7 +65,12 @@ const plain: Record<string, string> = {
   'odd spacing': head('HTTP/1.1 200 OK', 'A:b', 'B: \t c \t', 'C:\t\td'),
   'empty values': head('HTTP/1.1 200 OK', 'X-Empty:', 'X-Spaces:   ', 'Y: z'),
   'two lengths': head('HTTP/1.1 200 OK', 'Content-Length: 2', 'Content-Length: 3'),
+  'two equal lengths': `${head('HTTP/1.1 200 OK', 'Content-Length: 2', 'content-length: 2')}{}`,
   'a bad length': `${head('HTTP/1.1 200 OK', 'Content-Length: 2x')}{}`,
+  'a length of 16 digits': head('HTTP/1.1 200 OK', 'Content-Length: 0000000000000002'),
+  "a length over Lambda's limit": head('HTTP/1.1 200 OK', 'Content-Length: 7000000'),
+  chunked: `${head('HTTP/1.1 200 OK', 'Transfer-Encoding: chunked')}2\r\n{}\r\n0\r\n\r\n`,
+  'a length and a Connection': head('HTTP/1.1 200 OK', 'CONTENT-LENGTH: 0', 'connection: Close'),
   'punctuation in names': head('HTTP/1.1 200 OK', "X-!#$%&'*+.^_`|~: 1"),
 }
 
@@ -114,40 +119,60 @@ describe("the native reader of a response's head", () => {
     const lines = await drive('http-heads', `${files.join('\n')}\n`)
     expect(lines).toHaveLength(inputs.length)
     results = new Map(lines.map((f, i) => [inputs[i]?.[0] as string, f.slice(1)]))
+    // [taken, the length Head gave, outcome with the library, outcome with Lisp alone]
   }, 120_000)
 
   it('takes the heads Lambda sends, and reads them as the Lisp reader does', () => {
     for (const name of Object.keys(plain)) {
-      const [taken, native, lisp] = results.get(name) ?? []
+      const [taken, , native, lisp] = results.get(name) ?? []
       expect({ name, taken }).toEqual({ name, taken: 'native' })
       expect({ name, native }).toEqual({ name, native: lisp })
     }
     // What it read, for one: the status, every header in order, and the body left unread
-    expect(results.get('next')?.[1]).toContain(
-      '(T 200 (("Content-Type" . "application/json") ("Lambda-Runtime-Aws-Request-Id" . "8476a536-e9f4-11e8-9739-2dfe598c3fcd")',
+    expect(results.get('next')?.[2]).toContain(
+      '(T 200 13 NIL NIL (("Content-Type" . "application/json") ("Lambda-Runtime-Aws-Request-Id" . "8476a536-e9f4-11e8-9739-2dfe598c3fcd")',
     )
-    expect(results.get('next')?.[1]).toMatch(
+    expect(results.get('next')?.[2]).toMatch(
       /\("Content-Length" \. "13"\)\) "\{\\"a\\":\\"b c d\\"\}"\)$/,
     )
-    expect(results.get('empty values')?.[1]).toContain('("X-Empty") ("X-Spaces") ("Y" . "z")')
+    expect(results.get('empty values')?.[2]).toContain('("X-Empty") ("X-Spaces") ("Y" . "z")')
+    // The length of a plain framing comes from the library; any other framing, the Lisp code's
+    const lengths = Object.fromEntries(Object.keys(plain).map((n) => [n, results.get(n)?.[1]]))
+    expect(lengths).toMatchObject({
+      next: '13',
+      accepted: '16',
+      'lower-case names': '0',
+      'a length and a Connection': 'NIL',
+      'two lengths': 'NIL',
+      'two equal lengths': 'NIL',
+      'a bad length': 'NIL',
+      'a length of 16 digits': 'NIL',
+      "a length over Lambda's limit": '7000000',
+      chunked: 'NIL',
+    })
+    expect(results.get('chunked')?.[2]).toBe(
+      '(T 200 NIL "chunked" NIL (("Transfer-Encoding" . "chunked")) "2^M^J{}^M^J0^M^J^M^J")',
+    )
+    expect(results.get('two equal lengths')?.[2]).toMatch(/^\(T 200 2 NIL NIL /)
+    expect(results.get("a length over Lambda's limit")?.[2]).toContain("Lambda's payload limit")
   })
 
   it('leaves any other head to the Lisp reader, having read nothing', () => {
     for (const name of Object.keys(other)) {
-      const [taken, native, lisp] = results.get(name) ?? []
+      const [taken, , native, lisp] = results.get(name) ?? []
       expect({ name, taken }).toEqual({ name, taken: 'fallback' })
       expect({ name, native }).toEqual({ name, native: lisp })
     }
     // The Lisp reader's own verdicts come through
-    expect(results.get('a line without a colon')?.[1]).toContain('header line without a colon')
-    expect(results.get('a bare CR ending the head')?.[1]).toContain('no line end after the head')
-    expect(results.get('nothing at all')?.[1]).toBe('(NIL NIL NIL NIL)')
+    expect(results.get('a line without a colon')?.[2]).toContain('header line without a colon')
+    expect(results.get('a bare CR ending the head')?.[2]).toContain('no line end after the head')
+    expect(results.get('nothing at all')?.[2]).toBe('(NIL NIL NIL NIL NIL NIL NIL)')
   })
 
   it('takes no head that is not whole, at any cut', () => {
     const cuts = [...results].filter(([name]) => name.startsWith('cut '))
     expect(cuts).toHaveLength(NEXT.length - 1)
-    for (const [name, [taken, native, lisp]] of cuts as [string, string[]][]) {
+    for (const [name, [taken, , native, lisp]] of cuts as [string, string[]][]) {
       expect({ name, taken }).toEqual({ name, taken: 'fallback' })
       expect({ name, native }).toEqual({ name, native: lisp })
     }
