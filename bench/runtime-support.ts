@@ -1,10 +1,10 @@
 /** What bench/runtime.ts and bench/runtime-instructions.ts share: events, handlers, layers. */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { pilBin, pilHome } from '../__tests__/support/picolisp.js'
-import { buildRuntimeLayer, nativeParts } from '../__tests__/support/runtime-layer.js'
+import { buildRuntimeLayer, linkLibFiles, nativeParts } from '../__tests__/support/runtime-layer.js'
 
 const REPO = join(import.meta.dirname, '..')
 
@@ -92,10 +92,7 @@ export async function buildBaselineLayer(ref: string): Promise<string> {
  */
 export function addNativeCodec(layer: string, ref?: string): void {
   const lib = join(layer, 'picoLisp', 'lib')
-  rmSync(lib)
-  mkdirSync(lib)
-  for (const name of readdirSync(join(pilHome, 'lib')))
-    symlinkSync(join(pilHome, 'lib', name), join(lib, name))
+  linkLibFiles(lib, pilHome)
   let root = REPO
   if (ref) {
     root = mkdtempSync(join(tmpdir(), 'pil-native-src-'))

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import { chmod, copyFile, mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -33,10 +34,7 @@ export async function buildRuntimeLayer(
   await symlink(picoLisp.bin, join(pico, 'bin', 'picolisp'))
   await symlink(join(picoLisp.home, 'lib.l'), join(pico, 'lib.l'))
   if (picoLisp.nativeLib) {
-    // lib/: links to the home's files, and the library
-    await mkdir(join(pico, 'lib'))
-    for (const name of await readdir(join(picoLisp.home, 'lib')))
-      await symlink(join(picoLisp.home, 'lib', name), join(pico, 'lib', name))
+    linkLibFiles(join(pico, 'lib'), picoLisp.home)
     await symlink(picoLisp.nativeLib, join(pico, 'lib', 'lambdajson.so'))
   } else await symlink(join(picoLisp.home, 'lib'), join(pico, 'lib'))
   for (const name of await readdir(REPO_RUNTIME)) {
@@ -52,6 +50,17 @@ export async function buildRuntimeLayer(
     await writeFile(join(layer, path), source)
   }
   return layer
+}
+
+/**
+ * Makes `lib` a folder of links to the files of the home's lib/, where a
+ * library can be added without writing into the home.
+ */
+export function linkLibFiles(lib: string, home: string): void {
+  rmSync(lib, { force: true })
+  mkdirSync(lib)
+  for (const name of readdirSync(join(home, 'lib')))
+    symlinkSync(join(home, 'lib', name), join(lib, name))
 }
 
 /**
